@@ -348,10 +348,17 @@ def _ocr_candidates(token: str, known: Mapping[str, Code]) -> tuple[Code, ...]:
 
 def _ocr_readings(compact: str) -> set[str]:
     """All spellings the printed token may stand for: swap 0/O and 1/I, and restore one lost I."""
-    choices = [_OCR_SWAPS.get(char, char) for char in compact]
-    swapped = {"".join(letters) for letters in itertools.product(*choices)}
-    with_lost_i = {s[:i] + "I" + s[i:] for s in swapped for i in range(len(s) + 1)}
+    swapped = _swapped_readings(compact, _OCR_SWAPS)
+    # An I is only "lost" if none of the printed I's is taken for a 1: reading "AOI0" as AOI10
+    # would need the printed I to be a 1 and another I to be missing, two slips for one letter.
+    keep_i = _swapped_readings(compact, {**_OCR_SWAPS, "I": "I"})
+    with_lost_i = {s[:i] + "I" + s[i:] for s in keep_i for i in range(len(s) + 1)}
     return (swapped | with_lost_i) - {compact}
+
+
+def _swapped_readings(compact: str, swaps: Mapping[str, str]) -> set[str]:
+    choices = [swaps.get(char, char) for char in compact]
+    return {"".join(letters) for letters in itertools.product(*choices)}
 
 
 def _natural_key(code: str) -> tuple[str, int]:
