@@ -446,8 +446,10 @@ def _lead_kind(text: str) -> LeadKind:
 
 def _looks_like_name(text: str) -> bool:
     words = _TRAILING_BRACKETS.sub("", text).split()
-    words = [w for w in words if w.rstrip(".") not in _HONORIFICS]
-    if not 2 <= len(words) <= 4:
+    titled = bool(words) and words[0].rstrip(".") in _HONORIFICS
+    if titled:
+        words = words[1:]  # "Dr. Smith" is a person even with one name after the title
+    if not (1 if titled else 2) <= len(words) <= 4:
         return False
     if any(_POSSESSIVE.sub("", w.lower()) in _TEAM_WORDS for w in words):
         return False

@@ -355,6 +355,8 @@ def test_initials_split_by_a_space_are_joined():
         ("Helen Mullinger", "name"),
         ("Cara Charles-Barks", "name"),
         ("Cllr Jerry Wickham", "name"),
+        ("Dr. Smith", "name"),
+        ("Smith", "team"),
         ("Hayley Richards (AWP)", "name"),
         ("Public Health", "team"),
         ("All", "team"),
