@@ -200,7 +200,8 @@ def _read_month_year(cleaned: str, raw: str, _context_year: int | None) -> PlanD
             f"“{raw}” is ambiguous (a day or a year?): write the year in full, "
             f"“{match['month'].title()} 20{year_text}”."
         )
-    return PlanDate(date(_full_year(year_text), _MONTHS[match["month"]], 1), "month", raw)
+    value = _make_date(_full_year(year_text), _MONTHS[match["month"]], 1, raw)
+    return PlanDate(value, "month", raw)
 
 
 def _read_month(cleaned: str, raw: str, context_year: int | None) -> PlanDate | None:
@@ -226,6 +227,9 @@ def _full_year(text: str) -> int:
 
 
 def _make_date(year: int, month: int, day: int, raw: str) -> date:
+    # A care plan dated before 1900 or after 2199 is a typing slip ("Aug 1018"), not a date.
+    if not 1900 <= year <= 2199:
+        raise PlanParseError(f"“{raw}” has the year {year}, which cannot be right for a plan.")
     try:
         return date(year, month, day)
     except ValueError:
@@ -279,7 +283,7 @@ _REFERENCE_TOKEN = re.compile(r"[A-Z0-9]+(?:[-.][A-Z0-9]+)*(?:\s+\d+\b)?")
 _LEADING_ZEROS = re.compile(r"(?<=\D)0+(?=\d+$)")
 # Characters OCR confuses in printed codes; a missing "I" is handled separately.
 _OCR_SWAPS = {"0": "0O", "O": "O0", "1": "1I", "I": "I1"}
-_MAX_TOKEN_FOR_READINGS = 12  # readings double per ambiguous character; real codes are short
+_MAX_TOKEN_FOR_READINGS = 8  # readings double per ambiguous character; real codes are short
 
 
 def parse_references(

@@ -192,6 +192,12 @@ def test_an_impossible_day_is_rejected():
         parse_month_date("31/02/2019")
 
 
+@pytest.mark.parametrize("text", ["Aug 1018", "Aug 0000", "31/03/0219", "3018-01-01"])
+def test_an_implausible_year_is_rejected(text):
+    with pytest.raises(PlanParseError, match="cannot be right"):
+        parse_month_date(text)
+
+
 def test_a_two_digit_year_after_a_space_is_ambiguous():
     with pytest.raises(PlanParseError, match="Dec 2018"):
         parse_month_date("Dec 18")
