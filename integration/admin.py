@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from integration.roles import is_administrator
+
+
+class AdministratorsAdminSite(admin.AdminSite):
+    """The Django admin is open to the Administrator role only (not to every staff user)."""
+
+    site_header = "Integration tracker administration"
+    site_title = "Integration tracker admin"
+
+    def has_permission(self, request) -> bool:
+        return is_administrator(request.user)

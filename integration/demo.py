@@ -1,0 +1,44 @@
+"""Demo users, one per role, for trying the product and for its browser tests."""
+
+import os
+import secrets
+from typing import TextIO
+
+from django.contrib.auth.models import Group, User
+
+from integration import roles
+
+DEMO_USERS = {
+    "pm": ("Priya", "Manager", roles.PROGRAMME_MANAGER),
+    "board": ("Bernard", "Boardmember", roles.BOARD_MEMBER),
+    "analyst": ("Ana", "Lyst", roles.ANALYST),
+    "admin": ("Ada", "Administrator", roles.ADMINISTRATOR),
+}
+
+
+def demo_users_ensure(*, stdout: TextIO) -> None:
+    """Create the demo users in their groups; set passwords from DEMO_PASSWORD when given.
+
+    Without DEMO_PASSWORD, new users get one random password, printed once; existing users
+    keep theirs, so running setup again never locks anyone out.
+    """
+    chosen = os.environ.get("DEMO_PASSWORD", "")
+    generated = secrets.token_urlsafe(12) if not chosen else ""
+    created_any = False
+    for username, (first, last, role) in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last}
+        )
+        user.groups.set([Group.objects.get(name=role)])
+        if created or chosen:
+            user.set_password(chosen or generated)
+            user.save()
+        created_any = created_any or created
+    if chosen:
+        stdout.write("Demo users pm, board, analyst, admin use the password from DEMO_PASSWORD.\n")
+    elif created_any:
+        stdout.write(f"Demo users pm, board, analyst, admin created with password: {generated}\n")
+    else:
+        stdout.write(
+            "Demo users already exist; passwords unchanged (set DEMO_PASSWORD to reset).\n"
+        )

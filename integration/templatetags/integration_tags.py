@@ -1,0 +1,24 @@
+from django import template
+from django.http import HttpRequest
+from django.urls import reverse
+
+register = template.Library()
+
+# (label, URL name, is this section active for a resolved request?)
+_SECTIONS = (
+    ("Programmes", "programmes:programme_list", lambda ns, name: ns == "programmes"),
+    ("Metrics", "metrics:dashboard", lambda ns, name: ns == "metrics" and "upload" not in name),
+    ("Uploads", "metrics:upload_list", lambda ns, name: ns == "metrics" and "upload" in name),
+)
+
+
+@register.simple_tag
+def nav_items(request: HttpRequest) -> list[dict]:
+    """The main navigation, with the current section marked for aria-current."""
+    match = getattr(request, "resolver_match", None)
+    ns = match.namespace if match else ""
+    name = (match.url_name or "") if match else ""
+    return [
+        {"label": label, "href": reverse(url_name), "active": is_active(ns, name)}
+        for label, url_name, is_active in _SECTIONS
+    ]

@@ -1,0 +1,1 @@
+"""BCF metrics: areas, metric catalogue, observations and uploads."""

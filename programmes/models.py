@@ -1,0 +1,1 @@
+"""Programme plans: governance bodies, people, programmes, workstreams, milestones, status."""

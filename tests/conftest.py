@@ -1,0 +1,74 @@
+"""Personas shared by every test: a programme manager, a board member, an analyst,
+an administrator and an outsider with no role."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from integration import roles
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _persona(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, first_name=username)
+    if role:
+        # get_or_create: transactional tests flush the groups the data migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def pm_user(db) -> User:
+    return _persona("pm", roles.PROGRAMME_MANAGER)
+
+
+@pytest.fixture
+def board_user(db) -> User:
+    return _persona("board", roles.BOARD_MEMBER)
+
+
+@pytest.fixture
+def analyst_user(db) -> User:
+    return _persona("analyst", roles.ANALYST)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _persona("admin", roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def outsider_user(db) -> User:
+    return _persona("outsider", None)
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def pm_client(pm_user) -> Client:
+    return _client_for(pm_user)
+
+
+@pytest.fixture
+def board_client(board_user) -> Client:
+    return _client_for(board_user)
+
+
+@pytest.fixture
+def analyst_client(analyst_user) -> Client:
+    return _client_for(analyst_user)
+
+
+@pytest.fixture
+def admin_client_role(admin_user) -> Client:
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def outsider_client(outsider_user) -> Client:
+    return _client_for(outsider_user)
