@@ -1,1 +1,320 @@
 """Programme plans: governance bodies, people, programmes, workstreams, milestones, status."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from programmes.choices import DatePrecision, LeadKind, Rating, RatingScale, StatusSource
+from programmes.querysets import MilestoneQuerySet
+
+
+class Organisation(models.Model):
+    """A council, NHS trust, CCG/ICB or other partner in an integration programme."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=50, blank=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names seen in files.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class GovernanceBody(models.Model):
+    """A board, committee or group that milestones report to (HWB, JCB, WIB, WDG…)."""
+
+    acronym = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reporting_bodies"
+    )
+    former_names = models.JSONField(default=list, blank=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other spellings in files.")
+
+    class Meta:
+        ordering = ["acronym"]
+        verbose_name_plural = "governance bodies"
+
+    def __str__(self) -> str:
+        return f"{self.acronym} ({self.name})" if self.name else self.acronym
+
+
+class Person(models.Model):
+    """A lead or SRO: a named person, initials only, or a team given as free text ("All")."""
+
+    name = models.CharField(max_length=200, blank=True)
+    initials = models.CharField(max_length=20, blank=True, db_index=True)
+    kind = models.CharField(max_length=10, choices=LeadKind.choices, default=LeadKind.PERSON)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+
+    class Meta:
+        ordering = ["initials", "name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        if self.name and self.initials:
+            return f"{self.name} ({self.initials})"
+        return self.name or self.initials
+
+
+class Framework(models.Model):
+    """A set of codes milestones cross-refer to: CQC areas of improvement, HICM changes…"""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FrameworkCode(models.Model):
+    """One code of a framework (AOI7, HICM change 4). Descriptions are never invented."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=30)
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="unique_code_per_framework")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Programme(models.Model):
+    """An integration programme: a BCF plan, ASC transformation or CQC action plan."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    area = models.CharField(max_length=200, blank=True, help_text="Place, e.g. Wiltshire.")
+    description = models.TextField(blank=True)
+    owning_body = models.ForeignKey(
+        GovernanceBody, null=True, blank=True, on_delete=models.SET_NULL, related_name="programmes"
+    )
+    rating_scale = models.CharField(
+        max_length=30, choices=RatingScale.choices, default=RatingScale.RAG
+    )
+    reporting_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date reports are 'as at' by default. Empty means today.",
+    )
+    exception_threshold = models.CharField(
+        max_length=20,
+        choices=Rating.choices,
+        default=Rating.AMBER,
+        help_text="Ratings this bad or worse appear in the exception report.",
+    )
+    slippage_tolerance_days = models.PositiveIntegerField(
+        default=0, help_text="A forecast this many days past the baseline end is not yet slippage."
+    )
+    is_demo = models.BooleanField(default=False, help_text="Loaded as demonstration data.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workstream(models.Model):
+    """A theme of a programme with its senior responsible owners (SROs)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="workstreams")
+    number = models.CharField(max_length=10)
+    name = models.CharField(max_length=300)
+    objective = models.TextField(blank=True)
+    sros = models.ManyToManyField(Person, blank=True, related_name="sro_of")
+    sro_text = models.CharField(max_length=300, blank=True, help_text="SROs as written.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["programme", "position", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="unique_workstream_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class Milestone(models.Model):
+    """A tracker row: an action with leads, dates, a governance body and cross-references.
+
+    `rating`, `forecast_end` and `status_as_of` are the latest StatusUpdate's values,
+    denormalised by `services.status_record` in the same transaction for fast lists.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
+    workstream = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="milestones")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="sub_steps"
+    )
+    ref = models.CharField(max_length=30, blank=True, help_text="Need not be unique.")
+    title = models.TextField()
+    sub_group = models.CharField(max_length=300, blank=True)
+    section = models.CharField(max_length=100, blank=True)
+    leads = models.ManyToManyField(Person, blank=True, related_name="milestones_led")
+    lead_text = models.CharField(max_length=300, blank=True, help_text="Leads as written.")
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_start_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.BLANK
+    )
+    baseline_start_raw = models.CharField(max_length=100, blank=True)
+    baseline_end = models.DateField(null=True, blank=True)
+    baseline_end_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.BLANK
+    )
+    baseline_end_raw = models.CharField(max_length=100, blank=True)
+    forecast_end = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    governance_body = models.ForeignKey(
+        GovernanceBody, null=True, blank=True, on_delete=models.SET_NULL, related_name="milestones"
+    )
+    governance_raw = models.CharField(max_length=100, blank=True)
+    references = models.ManyToManyField(
+        FrameworkCode, through="MilestoneReference", blank=True, related_name="milestones"
+    )
+    references_raw = models.CharField(max_length=300, blank=True)
+    rating = models.CharField(max_length=20, choices=Rating.choices, default=Rating.NOT_RATED)
+    status_as_of = models.DateField(null=True, blank=True)
+    added_on = models.DateField(help_text="The date the milestone entered the plan.")
+    removed_on = models.DateField(null=True, blank=True, help_text="Taken out of the plan.")
+    position = models.PositiveIntegerField(default=0)
+    import_key = models.CharField(max_length=200, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1, help_text="For stale-edit detection.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workstream__position", "position", "id"]
+        indexes = [
+            # Milestone list and exception report: filter by programme and rating or end date.
+            models.Index(fields=["programme", "rating"], name="milestone_prog_rating"),
+            models.Index(fields=["programme", "baseline_end"], name="milestone_prog_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title[:60]}".strip()
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_on is not None or self.rating == Rating.COMPLETE
+
+    @property
+    def effective_end(self):
+        """The date the milestone is expected to finish: the forecast, else the baseline."""
+        return self.forecast_end or self.baseline_end
+
+
+class MilestoneReference(models.Model):
+    """A milestone's cross-reference to a framework code, with the text it was read from."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE)
+    code = models.ForeignKey(FrameworkCode, on_delete=models.CASCADE)
+    raw_token = models.CharField(max_length=50, blank=True)
+    auto_corrected = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "code"], name="unique_milestone_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.raw_token or str(self.code)
+
+
+class UnresolvedReference(models.Model):
+    """A cross-reference that could not be read safely ("AO13": AOI13 or AOI3?), for review."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="unresolved_references"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE)
+    raw_token = models.CharField(max_length=50)
+    candidates = models.ManyToManyField(FrameworkCode, blank=True, related_name="+")
+    message = models.CharField(max_length=300, blank=True)
+    resolved_code = models.ForeignKey(
+        FrameworkCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "framework", "raw_token"], name="unique_unresolved_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.raw_token
+
+
+class StatusUpdate(models.Model):
+    """One immutable status report on a milestone; the newest by `as_of` is the current one."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="status_updates"
+    )
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    rating_raw = models.CharField(max_length=100, blank=True, help_text="Status text as imported.")
+    narrative = models.TextField(blank=True, help_text="Progress since the last update.")
+    cause = models.TextField(blank=True)
+    path_to_green = models.TextField(blank=True, help_text="Recovery actions.")
+    forecast_end = models.DateField(null=True, blank=True)
+    forecast_reason = models.TextField(blank=True, help_text="Why the forecast is late.")
+    as_of = models.DateField(help_text="The date this status was true.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    author_name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(
+        max_length=10, choices=StatusSource.choices, default=StatusSource.BROWSER
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-as_of", "-recorded_at", "-id"]
+        indexes = [
+            # Milestone history and "as at" reconstruction: latest row per milestone by date.
+            models.Index(fields=["milestone", "as_of", "recorded_at"], name="status_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()} as at {self.as_of:%d %b %Y}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("A status update is history and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A status update is history and cannot be deleted.")

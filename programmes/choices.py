@@ -1,0 +1,85 @@
+"""Rating scales, date precision and other fixed vocabularies of programme plans.
+
+Every rating carries a text label and a GOV.UK tag colour: the text is always shown and the
+colour only reinforces it (status is never shown by colour alone).
+"""
+
+from django.db import models
+
+
+class Rating(models.TextChoices):
+    RED = "red", "Red"
+    AMBER_RED = "amber_red", "Amber/Red"
+    AMBER = "amber", "Amber"
+    AMBER_GREEN = "amber_green", "Amber/Green"
+    GREEN = "green", "Green"
+    COMPLETE = "complete", "Complete"
+    NOT_RATED = "not_rated", "Not rated"
+
+
+# GOV.UK Frontend tag modifier per rating.
+RATING_TAG_CLASSES = {
+    Rating.RED: "govuk-tag--red",
+    Rating.AMBER_RED: "govuk-tag--orange",
+    Rating.AMBER: "govuk-tag--yellow",
+    Rating.AMBER_GREEN: "govuk-tag--turquoise",
+    Rating.GREEN: "govuk-tag--green",
+    Rating.COMPLETE: "govuk-tag--blue",
+    Rating.NOT_RATED: "govuk-tag--grey",
+}
+
+# Higher is worse. "Worst rating" of a workstream and "worse than last period" use this order.
+RATING_SEVERITY = {
+    Rating.NOT_RATED: 0,
+    Rating.COMPLETE: 1,
+    Rating.GREEN: 2,
+    Rating.AMBER_GREEN: 3,
+    Rating.AMBER: 4,
+    Rating.AMBER_RED: 5,
+    Rating.RED: 6,
+}
+
+# A rating at or worse than Amber needs a cause and a path back to green.
+RATINGS_NEEDING_RECOVERY = frozenset({Rating.RED, Rating.AMBER_RED, Rating.AMBER})
+
+
+class RatingScale(models.TextChoices):
+    RAG = "rag", "Red, Amber, Green (three-point)"
+    DELIVERY_CONFIDENCE = "delivery_confidence", "Delivery confidence (five-point)"
+
+
+SCALE_RATINGS = {
+    RatingScale.RAG: (
+        Rating.RED,
+        Rating.AMBER,
+        Rating.GREEN,
+        Rating.COMPLETE,
+        Rating.NOT_RATED,
+    ),
+    RatingScale.DELIVERY_CONFIDENCE: (
+        Rating.RED,
+        Rating.AMBER_RED,
+        Rating.AMBER,
+        Rating.AMBER_GREEN,
+        Rating.GREEN,
+        Rating.COMPLETE,
+        Rating.NOT_RATED,
+    ),
+}
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    UNDEFINED = "undefined", "To be defined"
+    BLANK = "blank", "Not given"
+
+
+class LeadKind(models.TextChoices):
+    PERSON = "person", "Person"
+    TEAM = "team", "Team or group"
+
+
+class StatusSource(models.TextChoices):
+    BROWSER = "browser", "Updated in the browser"
+    IMPORT = "import", "Imported from a plan file"

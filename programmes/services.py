@@ -1,0 +1,117 @@
+"""Every multi-step write to programme plans. Views and commands call these only."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from programmes.choices import RATINGS_NEEDING_RECOVERY, SCALE_RATINGS, Rating, StatusSource
+from programmes.models import Milestone, StatusUpdate
+
+
+def status_validate(
+    *,
+    milestone: Milestone,
+    rating: str,
+    cause: str,
+    path_to_green: str,
+    forecast_end: date | None,
+    forecast_reason: str,
+) -> dict[str, list[str]]:
+    """The rules every status update obeys, as field -> messages (empty when valid)."""
+    errors: dict[str, list[str]] = {}
+    allowed = SCALE_RATINGS[milestone.programme.rating_scale]
+    if rating not in allowed:
+        labels = ", ".join(Rating(r).label for r in allowed)
+        errors.setdefault("rating", []).append(
+            f"{Rating(rating).label if rating in Rating.values else rating!r} is not on this "
+            f"programme's scale. Choose one of: {labels}"
+        )
+    if rating in RATINGS_NEEDING_RECOVERY:
+        label = Rating(rating).label
+        if not cause.strip():
+            errors.setdefault("cause", []).append(f"Enter the cause of the {label} rating")
+        if not path_to_green.strip():
+            errors.setdefault("path_to_green", []).append(
+                f"Enter the path to green (recovery actions) for the {label} rating"
+            )
+    baseline_end = milestone.baseline_end
+    if (
+        forecast_end
+        and baseline_end
+        and forecast_end > baseline_end
+        and not forecast_reason.strip()
+    ):
+        errors.setdefault("forecast_reason", []).append(
+            f"Enter why the forecast end is later than the baseline end ({baseline_end:%d %B %Y})"
+        )
+    return errors
+
+
+@transaction.atomic
+def status_record(
+    *,
+    milestone: Milestone,
+    rating: str,
+    as_of: date,
+    author=None,
+    author_name: str = "",
+    narrative: str = "",
+    cause: str = "",
+    path_to_green: str = "",
+    forecast_end: date | None = None,
+    forecast_reason: str = "",
+    rating_raw: str = "",
+    source: str = StatusSource.BROWSER,
+    completed_on: date | None = None,
+) -> StatusUpdate:
+    """Validate and append a status update, then denormalise it onto the milestone.
+
+    Raises ValidationError (with a dict of field messages) when a rule is broken. The
+    milestone's current values change only if this update is the newest by `as_of`, so an
+    import of an older plan lands in history without overwriting today's status.
+    """
+    errors = status_validate(
+        milestone=milestone,
+        rating=rating,
+        cause=cause,
+        path_to_green=path_to_green,
+        forecast_end=forecast_end,
+        forecast_reason=forecast_reason,
+    )
+    if errors:
+        raise ValidationError(errors)
+    update = StatusUpdate.objects.create(
+        milestone=milestone,
+        rating=rating,
+        rating_raw=rating_raw,
+        narrative=narrative,
+        cause=cause,
+        path_to_green=path_to_green,
+        forecast_end=forecast_end,
+        forecast_reason=forecast_reason,
+        as_of=as_of,
+        author=author,
+        author_name=author_name or (author.get_full_name() or author.username if author else ""),
+        source=source,
+    )
+    if milestone.status_as_of is None or as_of >= milestone.status_as_of:
+        milestone.rating = rating
+        milestone.forecast_end = forecast_end
+        milestone.status_as_of = as_of
+        if rating == Rating.COMPLETE:
+            milestone.completed_on = completed_on or milestone.completed_on or as_of
+        milestone.version += 1
+        milestone.updated_at = timezone.now()
+        milestone.save(
+            update_fields=[
+                "rating",
+                "forecast_end",
+                "status_as_of",
+                "completed_on",
+                "version",
+                "updated_at",
+            ]
+        )
+    return update
