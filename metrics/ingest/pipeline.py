@@ -1,0 +1,689 @@
+"""Step 3 onwards: reshape to one value per row, resolve periods, metrics, kinds and areas, clean
+and validate values, and produce the records with every finding.
+
+Per-row work is done on whole columns; anything done in Python is done once per distinct text
+(period, metric, area), so a million rows with a few thousand distinct keys stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from metrics.ingest.profiles import ColumnMap, Profile, map_columns, normalise_header
+from metrics.ingest.types import (
+    KINDS,
+    RECORD_COLUMNS,
+    STATUSES,
+    AreaResolver,
+    FindingLog,
+    IngestResult,
+    MetricRule,
+    RawTable,
+    describe_rows,
+)
+from metrics.ingest.values import Numbers, fmt, read_numbers, strip_texts
+from metrics.periods import Period, PeriodError, parse_financial_year, parse_period
+
+TEXT_ROLES = ("area_code", "area_name", "period", "financial_year", "month_name", "metric", "kind")
+BUILTIN_KINDS = {
+    "actual": "actual",
+    "actuals": "actual",
+    "outturn": "actual",
+    "activity": "actual",
+    "plan": "plan",
+    "planned": "plan",
+    "trajectory": "plan",
+    "forecast": "plan",
+    "baseline": "baseline",
+    "target": "target",
+}
+BUILTIN_STATUSES = {
+    "reported": "reported",
+    "final": "reported",
+    "published": "reported",
+    "actual": "reported",
+    "provisional": "provisional",
+    "draft": "provisional",
+    "estimated": "provisional",
+    "suppressed": "suppressed",
+    "missing": "missing",
+}
+
+
+@dataclass
+class _Context:
+    profile: Profile
+    mapping: ColumnMap
+    metrics: dict[str, MetricRule]
+    resolve_area: AreaResolver
+    log: FindingLog
+    periods: list[Period] = field(default_factory=list)
+    skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def period_id(self, period: Period) -> int:
+        """A small integer per distinct period, so rows compare and sort without Python objects."""
+        if period not in self._ids:
+            self._ids[period] = len(self.periods)
+            self.periods.append(period)
+        return self._ids[period]
+
+    def __post_init__(self) -> None:
+        self._ids: dict[Period, int] = {}
+
+
+def empty_records() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in RECORD_COLUMNS})
+
+
+def parse(
+    table: RawTable,
+    profile: Profile,
+    *,
+    metrics: dict[str, MetricRule],
+    resolve_area: AreaResolver,
+    max_findings_per_check: int = 100,
+) -> IngestResult:
+    """Turn a read table into observation records, with a finding for everything doubtful."""
+    log = FindingLog(max_findings_per_check)
+    log.items.extend(table.findings)
+    mapping = map_columns(table.header, profile, title_lines=table.title_lines, log=log)
+    rows = len(table.data)
+    if log.has_errors:
+        return IngestResult(empty_records(), log.finish(), rows)
+    ctx = _Context(profile, mapping, metrics, resolve_area, log)
+    _warn_untrimmed(table, mapping, log)
+    frame = _reshape(table, ctx)
+    bad = np.zeros(len(frame), dtype=bool)
+    skip = np.zeros(len(frame), dtype=bool)
+    ctx.skip = skip  # rows skipped on purpose get no further findings
+    _resolve_periods(frame, ctx, bad, skip)
+    _resolve_metrics(frame, ctx, bad, skip)
+    _resolve_kinds(frame, ctx, bad)
+    _resolve_areas(frame, ctx, bad, skip)
+    _clean_values(frame, ctx, bad)
+    _check_totals(table, frame, ctx)
+    _check_duplicates(frame, ctx, bad | skip, bad)
+    records = _records(frame, ctx, ~(bad | skip))
+    return IngestResult(records, log.finish(), rows)
+
+
+# --- reshaping -------------------------------------------------------------------------------
+
+
+def _text(table: RawTable, mapping: ColumnMap, profile: Profile, role: str) -> pd.Series:
+    """The trimmed texts of a role's column, or its default, or blanks."""
+    name = mapping.roles.get(role)
+    if name is not None:
+        return strip_texts(table.data[name])
+    default = profile.defaults.get(role, "")
+    return pd.Series([default] * len(table.data), index=table.data.index, dtype=object)
+
+
+def _reshape(table: RawTable, ctx: _Context) -> pd.DataFrame:
+    """One row per value: long files as they are, wide files stacked column by column."""
+    mapping, profile = ctx.mapping, ctx.profile
+    ids = pd.DataFrame({"source_row": table.row_numbers}, index=table.data.index)
+    for role in (*TEXT_ROLES, "status", "note"):
+        ids[role] = _text(table, mapping, profile, role)
+    for role in ("numerator", "denominator"):
+        name = mapping.roles.get(role)
+        ids[f"{role}_raw"] = table.data[name] if name else ""
+    ids["metric_fixed"] = None
+    ids["kind_fixed"] = None
+    ids["period_id"] = -1
+    if profile.layout == "long":
+        ids["value_raw"] = table.data[mapping.roles["value"]] if "value" in mapping.roles else ""
+        ids["value_column"] = mapping.roles.get("value", "")
+        return ids.reset_index(drop=True)
+    blocks = []
+    columns = mapping.periods if profile.layout == "wide_months" else mapping.measures
+    for header, meaning in columns.items():
+        block = ids.copy()
+        block["value_raw"] = table.data[header]
+        block["value_column"] = header
+        if isinstance(meaning, Period):
+            block["period_id"] = ctx.period_id(meaning)
+        else:
+            block["metric_fixed"], block["kind_fixed"] = meaning
+        blocks.append(block)
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _warn_untrimmed(table: RawTable, mapping: ColumnMap, log: FindingLog) -> None:
+    """Key texts with spaces around them are trimmed, and the analyst is told once per column."""
+    for role in TEXT_ROLES:
+        name = mapping.roles.get(role)
+        if name is None:
+            continue
+        column = table.data[name]
+        codes, uniques = pd.factorize(column)
+        untidy = np.asarray(uniques.str.strip() != uniques)[codes]
+        if untidy.any():
+            first = int(np.flatnonzero(untidy)[0])
+            log.add(
+                "warning",
+                f"{int(untidy.sum()):,} values in column '{name}' have spaces or tabs around the "
+                "text; they were trimmed.",
+                row=int(table.row_numbers[first]),
+                column=name,
+                value=column.iloc[first],
+            )
+
+
+def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions of each distinct code, computed with one sort (not one scan per code)."""
+    order = np.argsort(codes, kind="stable")
+    uniques, starts = np.unique(codes[order], return_index=True)
+    bounds = list(starts[1:]) + [len(order)]
+    return {int(u): order[s:e] for u, s, e in zip(uniques, starts, bounds, strict=True)}
+
+
+def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[int]:
+    return [int(r) for r in frame["source_row"].to_numpy()[positions]]
+
+
+def _by_key(keys: pd.Series, func: Callable[[str], object]) -> tuple[list[object], np.ndarray]:
+    """Apply `func` once per distinct key; return the answers and each row's index into them."""
+    codes, uniques = pd.factorize(keys)
+    return [func(u) for u in uniques], codes
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def _period_keys(frame: pd.DataFrame, ctx: _Context) -> tuple[pd.Series, Callable, str] | None:
+    """Which texts name the period in this file and how to read one of them."""
+    roles, defaults = ctx.mapping.roles, ctx.profile.defaults
+    if "period" in roles or ("period" in defaults and "financial_year" not in roles):
+        texts = frame["period"]
+        looks_monthly = texts.drop_duplicates().str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").any()
+        prefer = "month" if looks_monthly else "year"
+        return texts, lambda t: parse_period(t, ambiguous_as=prefer), roles.get("period", "")
+    if "financial_year" in roles and "month_name" in roles:
+        keys = frame["financial_year"] + "\x1f" + frame["month_name"]
+        return keys, _fy_and_month, roles["month_name"]
+    if "month_name" in roles and "financial_year" in defaults:
+        fy = parse_financial_year(defaults["financial_year"])
+        return (
+            frame["month_name"],
+            lambda t: parse_period(t, financial_year=fy),
+            roles["month_name"],
+        )
+    if "financial_year" in roles:
+        return frame["financial_year"], parse_period, roles["financial_year"]
+    return None
+
+
+def _fy_and_month(key: str) -> Period:
+    year, month = key.split("\x1f")
+    return parse_period(year, month_name_context=month)
+
+
+def _resolve_periods(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
+    if ctx.profile.layout == "wide_months":
+        return
+    found = _period_keys(frame, ctx)
+    if found is None:
+        bad[:] = True
+        return
+    keys, reader, column = found
+    totals = {normalise_header(t) for t in ctx.profile.total_columns}
+
+    def read(text: str) -> object:
+        if normalise_header(text.replace("\x1f", " ")) in totals:
+            return "total"
+        try:
+            return reader(text)
+        except PeriodError as exc:
+            return exc
+
+    answers, codes = _by_key(keys, read)
+    ids = np.array([ctx.period_id(a) if isinstance(a, Period) else -1 for a in answers])
+    frame["period_id"] = ids[codes] if len(answers) else -1
+    for index, positions in _groups(codes).items():
+        answer = answers[index]
+        if isinstance(answer, Period):
+            continue
+        rows = _rows(frame, positions)
+        text = str(keys.iloc[positions[0]]).replace("\x1f", " ")
+        if answer == "total":
+            skip[positions] = True
+            ctx.log.add(
+                "warning",
+                f"{describe_rows(rows).capitalize()} hold a total ('{text}'), "
+                "which is not stored as a period.",
+                row=rows[0],
+                column=column,
+                value=text,
+            )
+            continue
+        bad[positions] = True
+        for row in rows:
+            ctx.log.add("error", str(answer), row=row, column=column, value=text, check="period")
+
+
+# --- metrics and kinds -----------------------------------------------------------------------
+
+
+def _metric_lookup(ctx: _Context) -> dict[str, str | None]:
+    lookup: dict[str, str | None] = {}
+    for rule in ctx.metrics.values():
+        for text in (rule.code, rule.name, *rule.aliases):
+            if text:
+                lookup[normalise_header(text)] = rule.code
+    for text, code in ctx.profile.metric_aliases.items():
+        lookup[normalise_header(text)] = code
+    return lookup
+
+
+def _known_codes(ctx: _Context) -> str:
+    return ", ".join(sorted(ctx.metrics)) or "none"
+
+
+def _resolve_metrics(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
+    wide = ctx.profile.layout == "wide_measures"
+    texts = frame["metric_fixed"].fillna(frame["metric"]) if wide else frame["metric"]
+    lookup = _metric_lookup(ctx)
+    sentinel = object()
+    answers, codes = _by_key(texts, lambda t: lookup.get(normalise_header(t), sentinel))
+    codes_out = np.array([a if isinstance(a, str) else None for a in answers], dtype=object)
+    frame["metric_code"] = codes_out[codes]
+    for index, positions in _groups(codes).items():
+        answer, text = answers[index], str(texts.iloc[positions[0]])
+        rows = _rows(frame, positions)
+        column = (
+            frame["value_column"].iloc[positions[0]] if wide else ctx.mapping.roles.get("metric")
+        )
+        where = {"row": rows[0], "column": column, "value": text}
+        if answer is None:
+            skip[positions] = True
+            ctx.log.add(
+                "warning",
+                f"{describe_rows(rows).capitalize()} ('{text}') skipped, as the profile says.",
+                **where,
+            )
+        elif answer is sentinel or answer not in ctx.metrics:
+            bad[positions] = True
+            name = answer if isinstance(answer, str) else text
+            ctx.log.add(
+                "error",
+                f"Metric '{name}' ({describe_rows(rows)}) is not in the catalogue or "
+                f"the profile's metric aliases; known codes: {_known_codes(ctx)}.",
+                **where,
+            )
+
+
+def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
+    aliases = {normalise_header(k): v for k, v in BUILTIN_KINDS.items()}
+    aliases.update({normalise_header(k): v for k, v in ctx.profile.kind_aliases.items()})
+    default = ctx.profile.defaults.get("kind", "actual")
+    if "kind" not in ctx.mapping.roles:
+        # A wide table's row label can carry the kind ('Baseline (15/16 Activity)').
+        labels = (
+            frame["metric"].map(lambda t: aliases.get(normalise_header(t), default))
+            if ctx.profile.kind_aliases
+            else pd.Series(default, index=frame.index)
+        )
+        frame["kind_code"] = frame["kind_fixed"].fillna(labels)
+        return
+    answers, codes = _by_key(
+        frame["kind"], lambda t: aliases.get(normalise_header(t), default if not t else None)
+    )
+    frame["kind_code"] = np.array(answers, dtype=object)[codes]
+    column = ctx.mapping.roles["kind"]
+    for index, positions in _groups(codes).items():
+        if answers[index] in KINDS:
+            continue
+        bad[positions] = True
+        rows, text = _rows(frame, positions), str(frame["kind"].iloc[positions[0]])
+        ctx.log.add(
+            "error",
+            f"Kind '{text}' ({describe_rows(rows)}) is not one we know; use "
+            f"{', '.join(KINDS)} or add it to the profile's kind aliases.",
+            row=rows[0],
+            column=column,
+            value=text,
+        )
+
+
+# --- areas -----------------------------------------------------------------------------------
+
+
+def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
+    resolve = ctx.resolve_area
+    keys = frame["area_code"] + "\x1f" + frame["area_name"]
+    answers, codes = _by_key(keys, lambda k: resolve(*[p or None for p in k.split("\x1f")]))
+    frame["area_resolved"] = np.array([a.code for a in answers], dtype=object)[codes]
+    column = ctx.mapping.roles.get("area_code") or ctx.mapping.roles.get("area_name")
+    for index, positions in _groups(codes).items():
+        match = answers[index]
+        if match.kind == "area":
+            continue
+        rows = _rows(frame, positions)
+        code, name = str(keys.iloc[positions[0]]).split("\x1f")
+        label = f"'{code}' ({name})" if code and name else f"'{code or name}'"
+        near = (
+            f" Closest known areas: {', '.join(match.suggestions[:5])}."
+            if match.suggestions
+            else ""
+        )
+        detail = f" {match.message}" if match.message else ""
+        where = {"row": rows[0], "column": column, "value": code or name}
+        if match.kind == "comparator":
+            ctx.log.add(
+                "warning",
+                f"Area {label} is a comparator, not a programme area; its "
+                f"{len(rows):,} values ({describe_rows(rows)}) are kept for comparison.{detail}",
+                **where,
+            )
+        elif match.kind == "legacy" and match.code:
+            ctx.log.add(
+                "warning",
+                f"Area {label} is an old code or name, matched to "
+                f"'{match.code}' ({describe_rows(rows)}).{detail}",
+                **where,
+            )
+        elif match.kind == "out_of_scope":
+            skip[positions] = True
+            ctx.log.add(
+                "warning",
+                f"Area {label} is out of scope; {describe_rows(rows)} were skipped.{detail}{near}",
+                **where,
+            )
+        else:
+            bad[positions] = True
+            ctx.log.add(
+                "error",
+                f"Area {label} ({describe_rows(rows)}) is not a known area.{detail}{near}",
+                **where,
+            )
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _rule_array(frame: pd.DataFrame, ctx: _Context, attribute: str, default: object) -> np.ndarray:
+    table = {code: getattr(rule, attribute) for code, rule in ctx.metrics.items()}
+    return frame["metric_code"].map(table).fillna(default).to_numpy()
+
+
+def _clean_values(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
+    numbers = read_numbers(frame["value_raw"])
+    values = numbers.values.copy()
+    frame["numerator_v"] = _extra_number(frame, ctx, "numerator", bad)
+    frame["denominator_v"] = _extra_number(frame, ctx, "denominator", bad)
+    _derive_from_ratio(frame, ctx, values, numbers)
+    status = _statuses(frame, ctx)
+    meaning = _rule_array(frame, ctx, "missing_markers_mean", "missing")
+    empty = numbers.marker & np.isnan(values)
+    zero = empty & (meaning == "zero")
+    values[zero] = 0.0
+    status = np.where(empty & ~zero & (status != "suppressed"), meaning, status)
+    frame["value"], frame["status_code"] = values, status
+    _log_rows(
+        frame, ctx, numbers.bad, "error", "not_number", lambda v: f"'{v}' is not a number.", bad
+    )
+    _log_rows(
+        frame,
+        ctx,
+        empty & ~zero,
+        "warning",
+        "marker",
+        lambda v: f"'{v}' is not a number; stored as {{status}} (no value).",
+        None,
+        status=status,
+    )
+    _log_rows(
+        frame,
+        ctx,
+        zero,
+        "warning",
+        "marker_zero",
+        lambda v: f"'{v}' is not a number; stored as 0, as the metric's rule says.",
+        None,
+    )
+    _check_ranges(frame, ctx, values, bad)
+
+
+def _extra_number(frame: pd.DataFrame, ctx: _Context, role: str, bad: np.ndarray) -> np.ndarray:
+    if role not in ctx.mapping.roles:
+        return np.full(len(frame), np.nan)
+    numbers = read_numbers(frame[f"{role}_raw"])
+    _log_rows(
+        frame,
+        ctx,
+        numbers.bad,
+        "error",
+        f"not_number_{role}",
+        lambda v: f"'{v}' is not a number.",
+        bad,
+        column=ctx.mapping.roles[role],
+        raw=f"{role}_raw",
+    )
+    return numbers.values
+
+
+def _derive_from_ratio(
+    frame: pd.DataFrame, ctx: _Context, values: np.ndarray, numbers: Numbers
+) -> None:
+    """Fill a missing value from numerator / denominator, and warn where a given value
+    disagrees with them by more than rounding."""
+    num, den = frame["numerator_v"].to_numpy(), frame["denominator_v"].to_numpy()
+    if np.isnan(num).all():
+        return
+    unit = _rule_array(frame, ctx, "unit", "count")
+    per = np.where(
+        unit == "percentage",
+        100.0,
+        pd.Series(_rule_array(frame, ctx, "rate_per", 1)).fillna(1).to_numpy(float),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den * per, np.nan)
+    fill = np.isnan(values) & ~np.isnan(ratio)
+    values[fill] = ratio[fill]
+    numbers.marker[fill] = False
+    off = (
+        ~fill & ~np.isnan(ratio) & (np.abs(values - ratio) > np.maximum(0.51, 0.01 * np.abs(ratio)))
+    )
+    _log_rows(
+        frame,
+        ctx,
+        off,
+        "warning",
+        "ratio",
+        lambda v: f"Value '{v}' does not match numerator / denominator.",
+        None,
+    )
+
+
+def _statuses(frame: pd.DataFrame, ctx: _Context) -> np.ndarray:
+    default = ctx.profile.defaults.get("status", "reported")
+    if "status" not in ctx.mapping.roles:
+        return np.full(len(frame), default, dtype=object)
+    aliases = {normalise_header(k): v for k, v in BUILTIN_STATUSES.items()}
+    answers, codes = _by_key(frame["status"], lambda t: aliases.get(normalise_header(t)))
+    unknown = np.array([a is None for a in answers])[codes] & (frame["status"] != "").to_numpy()
+    _log_rows(
+        frame,
+        ctx,
+        unknown,
+        "warning",
+        "status",
+        lambda v: f"Status '{v}' is not one we know ({', '.join(STATUSES)}); stored as reported.",
+        None,
+        column=ctx.mapping.roles["status"],
+        raw="status",
+    )
+    return np.array([a or default for a in answers], dtype=object)[codes]
+
+
+def _check_ranges(frame: pd.DataFrame, ctx: _Context, values: np.ndarray, bad: np.ndarray) -> None:
+    unit = _rule_array(frame, ctx, "unit", "")
+    allow_negative = _rule_array(frame, ctx, "allow_negative", True).astype(bool)
+    with np.errstate(invalid="ignore"):
+        negative = (values < 0) & ~allow_negative
+        percent_out = (unit == "percentage") & ((values < 0) | (values > 100))
+        fractional = (unit == "count") & ~np.isnan(values) & (np.mod(values, 1) != 0)
+    _log_rows(
+        frame,
+        ctx,
+        negative & ~percent_out,
+        "error",
+        "negative",
+        lambda v: f"'{v}' is negative, and this metric cannot be.",
+        bad,
+    )
+    _log_rows(
+        frame,
+        ctx,
+        percent_out,
+        "error",
+        "percent_range",
+        lambda v: f"'{v}' is outside 0–100, and this metric is a percentage.",
+        bad,
+    )
+    _log_rows(
+        frame,
+        ctx,
+        fractional,
+        "warning",
+        "fraction",
+        lambda v: f"'{v}' is a count with a fraction; check it is not an average.",
+        None,
+    )
+    percentages = (unit == "percentage") & ~np.isnan(values) & ~bad
+    if (
+        percentages.any()
+        and np.nanmax(values[percentages]) <= 1
+        and np.nanmax(values[percentages]) > 0
+    ):
+        ctx.log.add(
+            "warning",
+            "All percentage values are between 0 and 1; they look like "
+            "proportions. Multiply by 100 if they are.",
+        )
+
+
+def _log_rows(
+    frame: pd.DataFrame,
+    ctx: _Context,
+    mask: np.ndarray,
+    severity: str,
+    check: str,
+    message: Callable[[str], str],
+    bad: np.ndarray | None,
+    *,
+    column: str | None = None,
+    raw: str = "value_raw",
+    status: np.ndarray | None = None,
+) -> None:
+    """One finding per flagged row (the log caps them), naming the row, column and raw text."""
+    if bad is not None:
+        bad |= mask
+    positions = np.flatnonzero(mask & ~ctx.skip)
+    shown = positions[: ctx.log.cap + 1]
+    for position in shown:
+        text = str(frame[raw].iloc[position])
+        words = message(text.strip())
+        if status is not None:
+            words = words.replace("{status}", str(status[position]))
+        ctx.log.add(
+            severity,
+            words,
+            row=int(frame["source_row"].iloc[position]),
+            column=column or str(frame["value_column"].iloc[position]),
+            value=text,
+            check=check,
+        )
+    ctx.log.add_uncounted(check, len(positions) - len(shown))
+
+
+# --- totals and duplicates -------------------------------------------------------------------
+
+
+def _check_totals(table: RawTable, frame: pd.DataFrame, ctx: _Context) -> None:
+    """A 'Full Year' column is never stored; it is checked against the sum of its months."""
+    if ctx.profile.layout != "wide_months" or not ctx.mapping.totals:
+        return
+    sums = pd.DataFrame({"row": frame["source_row"], "value": frame["value"]}).groupby("row")
+    summed, counted = sums["value"].sum(min_count=1), sums["value"].count()
+    aggregation = dict(
+        zip(frame["source_row"], _rule_array(frame, ctx, "aggregation", ""), strict=False)
+    )
+    for name in ctx.mapping.totals:
+        totals = read_numbers(table.data[name])
+        for position in np.flatnonzero(~np.isnan(totals.values)):
+            row = int(table.row_numbers[position])
+            if aggregation.get(row) != "sum" or row not in summed.index:
+                continue
+            total, months = totals.values[position], summed.loc[row]
+            if np.isnan(months) or abs(total - months) > 0.5:
+                added = fmt(0 if np.isnan(months) else months)
+                ctx.log.add(
+                    "warning",
+                    f"Row {row}: '{name}' is {fmt(total)} but the "
+                    f"{counted.loc[row]} months add up to {added}.",
+                    row=row,
+                    column=name,
+                    value=table.data[name].iloc[position],
+                )
+
+
+def _check_duplicates(
+    frame: pd.DataFrame, ctx: _Context, excluded: np.ndarray, bad: np.ndarray
+) -> None:
+    keys = pd.DataFrame(
+        {
+            "area": frame["area_resolved"],
+            "metric": frame["metric_code"],
+            "kind": frame["kind_code"],
+            "period": frame["period_id"],
+        }
+    )
+    candidates = keys[~excluded]
+    duplicated = candidates.duplicated(keep=False)
+    if not duplicated.any():
+        return
+    positions = candidates.index[duplicated.to_numpy()]
+    clashes = candidates.loc[positions]
+    for _, group in clashes.groupby(list(clashes.columns), sort=False, dropna=False):
+        rows = _rows(frame, group.index.to_numpy())
+        first = group.iloc[0]
+        bad[group.index.to_numpy()] = True
+        ctx.log.add(
+            "error",
+            f"{describe_rows(rows).capitalize()} give the same area, metric, kind "
+            f"and period ({first['area']}, {first['metric']}, {first['kind']}, "
+            f"{ctx.periods[int(first['period'])].label}); keep one.",
+            row=rows[0],
+            check="duplicate",
+        )
+
+
+def _records(frame: pd.DataFrame, ctx: _Context, keep: np.ndarray) -> pd.DataFrame:
+    kept = frame[keep]
+    codes = kept["period_id"].to_numpy()
+    kinds = np.array([p.kind for p in ctx.periods] or [""], dtype=object)
+    starts = np.array(
+        [np.datetime64(p.start, "D") for p in ctx.periods] or ["NaT"], dtype="datetime64[D]"
+    )
+    return pd.DataFrame(
+        {
+            "area_code": kept["area_resolved"].to_numpy(),
+            "metric_code": kept["metric_code"].to_numpy(),
+            "kind": kept["kind_code"].to_numpy(),
+            "period_kind": kinds[codes] if len(kept) else np.array([], dtype=object),
+            "period_start": pd.to_datetime(starts[codes]) if len(kept) else pd.to_datetime([]),
+            "value": kept["value"].to_numpy(dtype=float),
+            "numerator": kept["numerator_v"].to_numpy(dtype=float),
+            "denominator": kept["denominator_v"].to_numpy(dtype=float),
+            "status": kept["status_code"].to_numpy(),
+            "note": kept["note"].to_numpy(),
+            "source_row": kept["source_row"].to_numpy(dtype=np.int64),
+            "raw_value": kept["value_raw"].to_numpy(),
+        }
+    )

@@ -1,0 +1,79 @@
+"""Step 4: cleaning numbers and judging them against the metric's rules.
+
+Every function works on whole columns. Distinct texts are cleaned once and mapped back, because a
+million-row file usually holds far fewer distinct texts than rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Texts that mean "no number here". Which status they get depends on the metric's rule.
+MARKERS = frozenset(
+    {
+        "",
+        "-",
+        "–",
+        "—",
+        "na",
+        "n/a",
+        "n.a.",
+        "tbc",
+        "tba",
+        "*",
+        "**",
+        "x",
+        "..",
+        ":",
+        "null",
+        "none",
+        "nan",
+        "#n/a",
+        "c",
+        "s",
+        "supp",
+        "suppressed",
+        "not available",
+    }
+)
+
+
+@dataclass
+class Numbers:
+    """A column of texts read as numbers: `values` (NaN where there is none), `marker` (a
+    placeholder such as 'NA' or '*'), `bad` (text that is neither)."""
+
+    values: np.ndarray
+    marker: np.ndarray
+    bad: np.ndarray
+
+
+def strip_texts(column: pd.Series) -> pd.Series:
+    """Trim spaces and tabs around each text, checking each distinct text once."""
+    codes, uniques = pd.factorize(column)
+    stripped = np.asarray(uniques.str.strip(), dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
+def read_numbers(column: pd.Series) -> Numbers:
+    """'1,234', ' 12.5% ', '£1,000', '"7"', '−140' become numbers; markers and junk are flagged."""
+    codes, uniques = pd.factorize(column)
+    text = pd.Series(uniques, dtype=object).astype(str)
+    text = text.str.strip().str.strip("\"'").str.strip()
+    marker = text.str.lower().isin(MARKERS).to_numpy()
+    digits = text.str.replace("−", "-", regex=False).str.replace(r"[£$€,%\s]", "", regex=True)
+    numbers = pd.to_numeric(digits, errors="coerce").to_numpy(dtype=float, copy=True)
+    numbers[~np.isfinite(numbers)] = np.nan
+    bad = np.isnan(numbers) & ~marker
+    numbers[marker] = np.nan
+    return Numbers(values=numbers[codes], marker=marker[codes], bad=bad[codes])
+
+
+def fmt(number: float) -> str:
+    """A number as an analyst would write it: 21,749 or 85.7."""
+    if float(number).is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.6f}".rstrip("0").rstrip(".")
