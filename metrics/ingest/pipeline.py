@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from metrics.ingest.profiles import ColumnMap, Profile, map_columns, normalise_header
+from metrics.ingest.profiles import (
+    ColumnMap,
+    Profile,
+    default_financial_year,
+    map_columns,
+    normalise_header,
+)
 from metrics.ingest.types import (
     KINDS,
     RECORD_COLUMNS,
@@ -26,7 +32,7 @@ from metrics.ingest.types import (
     describe_rows,
 )
 from metrics.ingest.values import Numbers, fmt, read_numbers, strip_texts
-from metrics.periods import Period, PeriodError, parse_financial_year, parse_period
+from metrics.periods import Period, PeriodError, parse_period
 
 TEXT_ROLES = ("area_code", "area_name", "period", "financial_year", "month_name", "metric", "kind")
 BUILTIN_KINDS = {
@@ -207,7 +213,7 @@ def _period_keys(frame: pd.DataFrame, ctx: _Context) -> tuple[pd.Series, Callabl
         keys = frame["financial_year"] + "\x1f" + frame["month_name"]
         return keys, _fy_and_month, roles["month_name"]
     if "month_name" in roles and "financial_year" in defaults:
-        fy = parse_financial_year(defaults["financial_year"])
+        fy = default_financial_year(ctx.profile)
         return (
             frame["month_name"],
             lambda t: parse_period(t, financial_year=fy),

@@ -28,7 +28,15 @@ import re
 from dataclasses import dataclass, field
 
 from metrics.ingest.types import KINDS, STATUSES, FindingLog
-from metrics.periods import Period, PeriodError, find_financial_year, is_month_name, parse_period
+from metrics.periods import (
+    Period,
+    PeriodError,
+    find_financial_year,
+    fy_label,
+    is_month_name,
+    parse_financial_year,
+    parse_period,
+)
 
 FORMAT_VERSION = 1
 LAYOUTS = ("long", "wide_months", "wide_measures")
@@ -192,6 +200,21 @@ def profile_from_json(text: str) -> Profile:
     return _profile_from_dict(data)
 
 
+def default_financial_year(profile: Profile) -> int | None:
+    """The profile's default financial year as its start year ('2017/18' or '2017' → 2017)."""
+    text = (profile.defaults.get("financial_year") or "").strip()
+    if not text:
+        return None
+    if text.isdigit() and len(text) == 4:
+        return int(text)
+    try:
+        return parse_financial_year(text)
+    except PeriodError:
+        raise ProfileError(
+            f"'defaults' → 'financial_year': '{text}' is not a financial year; use e.g. '2017/18'."
+        ) from None
+
+
 # --- validation of imported profiles ---------------------------------------------------------
 
 
@@ -281,7 +304,7 @@ def _profile_from_dict(data: object) -> Profile:
     )
     sheet = data.get("sheet")
     _require(sheet is None or isinstance(sheet, str), "'sheet' must be a text or null.")
-    return Profile(
+    profile = Profile(
         name=name,
         source=data.get("source", ""),
         layout=layout,
@@ -293,6 +316,8 @@ def _profile_from_dict(data: object) -> Profile:
         total_columns=list(totals),
         sheet=sheet,
     )
+    default_financial_year(profile)  # raises ProfileError naming the key when it is not a year
+    return profile
 
 
 # --- matching a header to a profile ----------------------------------------------------------
@@ -336,6 +361,11 @@ def map_columns(
     default, and a warning for each column that is not used."""
     cols = _Header(header)
     result = ColumnMap()
+    try:
+        default_financial_year(profile)
+    except ProfileError as exc:
+        log.add("error", str(exc))
+        return result
     for role, aliases in profile.columns.items():
         found = cols.take(aliases)
         if found:
@@ -371,21 +401,11 @@ def _take_periods(
 ) -> None:
     """Columns whose header is a period: 'Apr-16', '2019/20', or a bare 'Apr' with the year from
     the profile or, failing that, from the title or first header cell ('2017-18 Plans')."""
-    year = profile.defaults.get("financial_year")
+    year = default_financial_year(profile)
     bare = [n for n in cols.free() if is_month_name(n)]
-    if bare and not year:
-        found = None
-        for text in [*title_lines, *cols.names]:
-            found = find_financial_year(text)
-            if found is not None:
-                log.add(
-                    "warning",
-                    f"Month columns have no year; took {found}/{(found + 1) % 100:02d} "
-                    f"from '{text}'. Set the financial year in the profile to be sure.",
-                )
-                year = str(found)
-                break
-        if found is None:
+    if bare and year is None:
+        year = _year_from_titles([*title_lines, *cols.names], log)
+        if year is None:
             log.add(
                 "error",
                 f"Month columns ({', '.join(bare[:3])} …) have no year; give the financial "
@@ -394,11 +414,23 @@ def _take_periods(
             return
     for name in cols.free():
         try:
-            fy = int(year) if year and year.isdigit() else year
-            result.periods[name] = parse_period(name, financial_year=fy)
+            result.periods[name] = parse_period(name, financial_year=year)
         except PeriodError:
             continue
         cols.claimed.add(name)
+
+
+def _year_from_titles(texts: list[str], log: FindingLog) -> int | None:
+    for text in texts:
+        found = find_financial_year(text)
+        if found is not None:
+            log.add(
+                "warning",
+                f"Month columns have no year; took {fy_label(found)} from '{text}'. "
+                "Set the financial year in the profile to be sure.",
+            )
+            return found
+    return None
 
 
 def _take_builtin(cols: _Header, profile: Profile, result: ColumnMap) -> None:
@@ -487,7 +519,7 @@ def guess_profile(header: list[str], *, title_lines: list[str] | None = None) ->
             None,
         )
         if year is not None:
-            profile.defaults["financial_year"] = f"{year}/{(year + 1) % 100:02d}"
+            profile.defaults["financial_year"] = fy_label(year)
     return profile
 
 

@@ -607,12 +607,21 @@ def test_profile_round_trips_through_json() -> None:
         ({"measures": {"dtoc_a": ["dtoc_acute"]}}, "'measures' → 'dtoc_a'"),
         ({"kind_aliases": {"Plan": "wish"}}, "'kind_aliases' → 'Plan'"),
         ({"name": ""}, "'name' must be a non-empty text"),
+        ({"defaults": {"financial_year": "soon"}}, "'financial_year': 'soon' is not a financial"),
     ],
 )
 def test_invalid_profile_json_names_the_bad_key(change: dict, words: str) -> None:
     data = england_profile().to_dict() | change
     with pytest.raises(ProfileError, match=words):
         profile_from_json(json.dumps(data))
+
+
+def test_a_bad_default_financial_year_is_an_error_not_an_exception() -> None:
+    profile = fig21_profile()
+    profile.defaults["financial_year"] = "next year"
+    result = read_data("wolverhampton_fig21_nel_plan_2017_18.csv", profile)
+    assert result.errors[0].message.startswith("'defaults' → 'financial_year': 'next year'")
+    assert result.records.empty
 
 
 def test_profile_json_that_is_not_json_is_reported() -> None:
