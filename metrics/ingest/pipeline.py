@@ -260,8 +260,7 @@ def _resolve_periods(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: 
             skip[positions] = True
             ctx.log.add(
                 "warning",
-                f"{describe_rows(rows).capitalize()} hold a total ('{text}'), "
-                "which is not stored as a period.",
+                f"'{text}' is a total, not a period, so it is not stored ({describe_rows(rows)}).",
                 row=rows[0],
                 column=column,
                 value=text,
@@ -309,7 +308,7 @@ def _resolve_metrics(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: 
             skip[positions] = True
             ctx.log.add(
                 "warning",
-                f"{describe_rows(rows).capitalize()} ('{text}') skipped, as the profile says.",
+                f"Rows labelled '{text}' are skipped, as the profile says ({describe_rows(rows)}).",
                 **where,
             )
         elif answer is sentinel or answer not in ctx.metrics:
@@ -397,7 +396,8 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
             skip[positions] = True
             ctx.log.add(
                 "warning",
-                f"Area {label} is out of scope; {describe_rows(rows)} were skipped.{detail}{near}",
+                f"Area {label} is out of scope and was skipped ({describe_rows(rows)})."
+                f"{detail}{near}",
                 **where,
             )
         else:

@@ -430,7 +430,7 @@ def test_a_total_row_in_a_long_file_is_not_stored() -> None:
         LONG_HEADER + "E08000031,2019-04,nel_admissions,5\nE08000031,Total,nel_admissions,5\n"
     )
     assert len(result.records) == 1
-    assert only(result, "hold a total ('Total')").row == 3
+    assert only(result, "'Total' is a total, not a period").row == 3
 
 
 def test_unknown_metric_lists_known_codes() -> None:
@@ -467,7 +467,7 @@ def test_areas_out_of_scope_unknown_comparator_and_legacy() -> None:
     text += "E08000020,Gateshead,2019/20,falls_65,4\n"
     text += "E08000099,Wolverhampton,2018/19,falls_65,5\n"
     result = run(text, areas=Areas().add_from_public() if PUBLIC.exists() else Areas())
-    assert "is out of scope; row 2 were skipped" in only(result, "E07000004").message
+    assert "is out of scope and was skipped (row 2)" in only(result, "E07000004").message
     unknown = only(result, "S12000033")
     assert unknown.severity == "error" and "is not a known area" in unknown.message
     assert "comparator" in only(result, "E92000001").message
