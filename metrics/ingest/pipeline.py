@@ -328,16 +328,16 @@ def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
     default = ctx.profile.defaults.get("kind", "actual")
     if "kind" not in ctx.mapping.roles:
         # A wide table's row label can carry the kind ('Baseline (15/16 Activity)').
-        labels = (
-            frame["metric"].map(lambda t: aliases.get(normalise_header(t), default))
-            if ctx.profile.kind_aliases
-            else pd.Series(default, index=frame.index)
-        )
-        frame["kind_code"] = frame["kind_fixed"].fillna(labels)
+        answers, codes = _by_key(frame["metric"], lambda t: aliases.get(normalise_header(t)))
+        labels = np.array([a or default for a in answers], dtype=object)[codes]
+        frame["kind_code"] = frame["kind_fixed"].fillna(pd.Series(labels, index=frame.index))
         return
-    answers, codes = _by_key(
-        frame["kind"], lambda t: aliases.get(normalise_header(t), default if not t else None)
-    )
+
+    def read(text: str) -> str | None:
+        # A blank kind cell takes the default; any other text must be a known kind.
+        return aliases.get(normalise_header(text)) if text else default
+
+    answers, codes = _by_key(frame["kind"], read)
     frame["kind_code"] = np.array(answers, dtype=object)[codes]
     column = ctx.mapping.roles["kind"]
     for index, positions in _groups(codes).items():
