@@ -83,3 +83,9 @@ class LeadKind(models.TextChoices):
 class StatusSource(models.TextChoices):
     BROWSER = "browser", "Updated in the browser"
     IMPORT = "import", "Imported from a plan file"
+
+
+class ImportState(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed, not applied"
+    APPLIED = "applied", "Applied"
+    DISCARDED = "discarded", "Discarded"

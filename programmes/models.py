@@ -4,7 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from programmes.choices import DatePrecision, LeadKind, Rating, RatingScale, StatusSource
+from programmes.choices import (
+    DatePrecision,
+    ImportState,
+    LeadKind,
+    Rating,
+    RatingScale,
+    StatusSource,
+)
 from programmes.querysets import MilestoneQuerySet
 
 
@@ -90,6 +97,9 @@ class FrameworkCode(models.Model):
     code = models.CharField(max_length=30)
     title = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other labels documents use for this code."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -318,3 +328,48 @@ class StatusUpdate(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A status update is history and cannot be deleted.")
+
+
+class PlanImport(models.Model):
+    """An uploaded plan file: the kept original, what its preview found, and whether it applied.
+
+    The report is the JSON the preview page and `import_plan --report json` show. Applying
+    re-reads the kept file, so what is applied is exactly what was uploaded.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to="plan-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    as_of = models.DateField(help_text="The date the file's statuses and dates were true.")
+    state = models.CharField(
+        max_length=10, choices=ImportState.choices, default=ImportState.PREVIEWED
+    )
+    report = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_imports",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            # "Latest applied import of this programme" (older-file detection).
+            models.Index(fields=["programme", "state", "as_of"], name="plan_import_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} as at {self.as_of:%d %b %Y} ({self.get_state_display()})"
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.report.get("errors"))
