@@ -1,6 +1,8 @@
 """Every multi-step write to programme plans. Views and commands call these only."""
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -115,3 +117,113 @@ def status_record(
             ]
         )
     return update
+
+
+# --------------------------------------------------------------------------------------------
+# Milestone create and edit
+# --------------------------------------------------------------------------------------------
+
+# The fields the create/edit form changes; anything else (status, import keys) is not its job.
+MILESTONE_EDITABLE_FIELDS = (
+    "workstream",
+    "ref",
+    "title",
+    "sub_group",
+    "parent",
+    "lead_text",
+    "baseline_start",
+    "baseline_start_precision",
+    "baseline_start_raw",
+    "baseline_end",
+    "baseline_end_precision",
+    "baseline_end_raw",
+    "governance_body",
+)
+
+
+class MilestoneConflict(Exception):
+    """Someone saved the milestone after the editor opened it: `current` is what is saved now."""
+
+    def __init__(self, current: Milestone) -> None:
+        super().__init__(f"Milestone {current.pk} changed (now version {current.version}).")
+        self.current = current
+
+
+def _milestone_check(*, programme, values: dict[str, Any], milestone: Milestone | None) -> None:
+    errors: dict[str, list[str]] = {}
+    workstream = values.get("workstream")
+    if workstream is None or workstream.programme_id != programme.pk:
+        errors["workstream"] = ["Choose a workstream of this programme"]
+    parent = values.get("parent")
+    if parent is not None:
+        if parent.programme_id != programme.pk:
+            errors["parent"] = ["Choose a milestone of this programme"]
+        elif milestone is not None:
+            ancestor = parent
+            while ancestor is not None:
+                if ancestor.pk == milestone.pk:
+                    errors["parent"] = ["A milestone cannot be a sub-step of itself"]
+                    break
+                ancestor = ancestor.parent
+    if not (values.get("title") or "").strip():
+        errors["title"] = ["Enter the milestone"]
+    unknown = set(values) - set(MILESTONE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    programme,
+    values: dict[str, Any],
+    leads: Iterable = (),
+    references: Iterable = (),
+    added_on: date | None = None,
+) -> Milestone:
+    """Add a milestone to a programme's plan, at the end of its workstream."""
+    _milestone_check(programme=programme, values=values, milestone=None)
+    last = (
+        Milestone.objects.filter(workstream=values["workstream"])
+        .order_by("-position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    milestone = Milestone.objects.create(
+        programme=programme,
+        added_on=added_on or timezone.localdate(),
+        position=(last or 0) + 1,
+        **values,
+    )
+    milestone.leads.set(leads)
+    milestone.references.set(references)
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    milestone: Milestone,
+    expected_version: int | None,
+    values: dict[str, Any],
+    leads: Iterable = (),
+    references: Iterable = (),
+) -> Milestone:
+    """Save an edit unless someone saved in between (then raise MilestoneConflict).
+
+    The row is locked while the version is compared, so two editors cannot both win.
+    References kept from an import keep their raw text and correction flag.
+    """
+    current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if expected_version is None or current.version != expected_version:
+        raise MilestoneConflict(current)
+    _milestone_check(programme=current.programme, values=values, milestone=current)
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save(update_fields=[*values, "version", "updated_at"])
+    current.leads.set(leads)
+    current.references.set(references)
+    return current
