@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from programmes.choices import RATINGS_NEEDING_RECOVERY, SCALE_RATINGS, Rating, StatusSource
-from programmes.models import Milestone, StatusUpdate
+from programmes.models import Milestone, Programme, StatusUpdate
 
 
 def status_validate(
@@ -227,3 +227,10 @@ def milestone_update(
     current.leads.set(leads)
     current.references.set(references)
     return current
+
+
+def programme_reporting_date_set(*, programme: Programme, reporting_date: date) -> Programme:
+    """Move the date the programme's reports are "as at" (when a reporting period closes)."""
+    programme.reporting_date = reporting_date
+    programme.save(update_fields=["reporting_date", "updated_at"])
+    return programme
