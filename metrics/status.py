@@ -1,0 +1,273 @@
+"""On-track status of a BCF metric for one financial year, in the national BCF reporting
+vocabulary: "On track", "Not on track", "Data not available", and, once the year is complete,
+"Achieved" / "Not achieved".
+
+Pure Python: plain dicts of month-start date → value in, a `MetricStatus` out. No Django.
+
+Year to date compares the actuals, aggregated over the months that have them, with the plan
+aggregated over the same months, so a late upload never makes a metric look off track. A
+tolerance (percent of plan) widens "on track"; it does not widen "achieved", which is a
+statement about the target itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from metrics.periods import fy_label, months_of_financial_year
+
+Polarity = Literal["lower_is_better", "higher_is_better"]
+Aggregation = Literal["sum", "mean", "last", "ratio"]
+Values = Mapping[date, float | None]
+
+LABELS: dict[str, str] = {
+    "on_track": "On track",
+    "not_on_track": "Not on track",
+    "data_not_available": "Data not available",
+    "achieved": "Achieved",
+    "not_achieved": "Not achieved",
+}
+COLOURS: dict[str, str] = {
+    "on_track": "green",
+    "not_on_track": "red",
+    "data_not_available": "grey",
+    "achieved": "green",
+    "not_achieved": "red",
+}
+_AGGREGATE_WORD = {"sum": "total", "mean": "average", "last": "latest month", "ratio": "rate"}
+_POLARITY_WORDS = {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}
+
+
+@dataclass(frozen=True)
+class MetricStatus:
+    """The status, its label and GOV.UK tag class, and the reason in words."""
+
+    code: str
+    reason: str
+    actual: float | None = None
+    plan: float | None = None
+    variance_pct: float | None = None
+    months_with_actuals: int = 0
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.code]
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.code]
+
+    @property
+    def tag_class(self) -> str:
+        return f"govuk-tag--{self.colour}"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The plan side of the comparison, aggregated the same way as the actuals."""
+
+    values: Values
+    numerators: Values | None
+    denominators: Values | None
+    aggregation: Aggregation
+    ratio_scale: float
+
+    def over(self, months: list[date]) -> float | None:
+        """The plan aggregated over `months`, or None if any of them has no plan."""
+        if self.aggregation == "ratio" and self.numerators is not None and self.denominators:
+            pairs = [(self.numerators.get(m), self.denominators.get(m)) for m in months]
+            if any(n is None or not d for n, d in pairs):
+                return None
+            return _aggregate([(float(n), float(d)) for n, d in pairs], "ratio", self.ratio_scale)
+        if any(self.values.get(m) is None for m in months):
+            return None
+        picked = [float(self.values[m]) for m in months]
+        # A ratio planned as monthly rates: their mean is the comparable figure.
+        return _aggregate(picked, "mean" if self.aggregation == "ratio" else self.aggregation, 1)
+
+
+def metric_status(
+    *,
+    financial_year: int,
+    actuals: Values,
+    plan: Values,
+    polarity: Polarity,
+    tolerance: float = 0.0,
+    aggregation: Aggregation = "sum",
+    numerators: Values | None = None,
+    denominators: Values | None = None,
+    plan_numerators: Values | None = None,
+    plan_denominators: Values | None = None,
+    ratio_scale: float = 100.0,
+    year_complete: bool | None = None,
+    annual_target: float | None = None,
+) -> MetricStatus:
+    """The status of one metric in one area for the financial year starting April
+    `financial_year`.
+
+    - `tolerance` is a percentage of plan (2.5 means within 2.5% of plan is still on track);
+      a variance exactly at the tolerance is on track.
+    - `aggregation`: "sum" (counts such as admissions), "mean" (monthly rates), "last" (the
+      latest month), or "ratio" (Σ numerators / Σ denominators × `ratio_scale`, e.g. the share
+      still at home 91 days after reablement). For "ratio", `actuals` is ignored and the plan
+      comes from `plan_numerators`/`plan_denominators` when given, else from the mean of
+      `plan` over the same months.
+    - `year_complete`: None means "complete once all 12 months have actuals"; pass True for a
+      year closed with months missing. A complete year is judged against `annual_target`, or
+      the full-year plan when there is no target.
+    """
+    if polarity not in _POLARITY_WORDS:
+        raise ValueError(f"Polarity must be one of {sorted(_POLARITY_WORDS)}, not {polarity!r}")
+    if aggregation not in _AGGREGATE_WORD:
+        raise ValueError(f"Aggregation must be one of {sorted(_AGGREGATE_WORD)}")
+    if tolerance < 0:
+        raise ValueError("Tolerance cannot be negative")
+    months = [p.start for p in months_of_financial_year(financial_year)]
+    observed = _observed(months, actuals, numerators, denominators, aggregation)
+    label = fy_label(financial_year)
+    if not observed:
+        return MetricStatus("data_not_available", f"No actuals uploaded for {label}")
+    planned = _Plan(plan, plan_numerators, plan_denominators, aggregation, ratio_scale)
+    actual = _aggregate(list(observed.values()), aggregation, ratio_scale)
+    complete = len(observed) == 12 if year_complete is None else year_complete
+    if complete:
+        goal, goal_name = (
+            (float(annual_target), "the annual target")
+            if annual_target is not None
+            else (planned.over(months), "the full-year plan")
+        )
+        return _full_year(actual, goal, goal_name, len(observed), aggregation, polarity, label)
+    return _year_to_date(
+        actual, planned.over(sorted(observed)), observed, polarity, tolerance, label
+    )
+
+
+# --- what was observed --------------------------------------------------------------------
+
+
+def _observed(
+    months: list[date],
+    actuals: Values,
+    numerators: Values | None,
+    denominators: Values | None,
+    aggregation: Aggregation,
+) -> dict[date, float]:
+    """Actual value (or, for a ratio, numerator/denominator pair) per month that has one."""
+    if aggregation != "ratio":
+        return {m: float(actuals[m]) for m in months if actuals.get(m) is not None}
+    if numerators is None or denominators is None:
+        raise ValueError("A ratio needs numerators and denominators")
+    found = {}
+    for m in months:
+        num, den = numerators.get(m), denominators.get(m)
+        if num is not None and den:  # a zero denominator is no data, not an infinite rate
+            found[m] = (float(num), float(den))
+    return found
+
+
+def _aggregate(
+    picked: list[float] | list[tuple[float, float]], aggregation: Aggregation, ratio_scale: float
+) -> float:
+    """Values in month order, aggregated; for a ratio, (numerator, denominator) pairs."""
+    if aggregation == "sum":
+        return sum(picked)
+    if aggregation == "mean":
+        return sum(picked) / len(picked)
+    if aggregation == "last":
+        return picked[-1]
+    return sum(n for n, _ in picked) / sum(d for _, d in picked) * ratio_scale
+
+
+# --- judgements ---------------------------------------------------------------------------
+
+
+def _year_to_date(
+    actual: float,
+    planned: float | None,
+    observed: Mapping[date, object],
+    polarity: Polarity,
+    tolerance: float,
+    label: str,
+) -> MetricStatus:
+    count = len(observed)
+    if planned is None:
+        return MetricStatus(
+            "data_not_available",
+            f"No plan for some months with actuals, so {label} cannot be compared with plan",
+            actual=actual,
+            months_with_actuals=count,
+        )
+    pct = _variance_pct(actual, planned)
+    on_track = _within(pct, tolerance, polarity)
+    if pct is None:
+        reason = "Year to date above a plan of zero"
+    elif round(pct, 1) == 0:
+        reason = "Year to date in line with plan"
+    else:
+        reason = f"Year to date {abs(pct):.1f}% {'above' if pct > 0 else 'below'} plan"
+    if on_track and pct is not None and _worse(pct, polarity):
+        reason += f", within the {_number(tolerance)}% tolerance"
+    reason += f"; {_POLARITY_WORDS[polarity]}"
+    code = "on_track" if on_track else "not_on_track"
+    return MetricStatus(code, reason, actual, planned, pct, count)
+
+
+def _full_year(
+    actual: float,
+    goal: float | None,
+    goal_name: str,
+    count: int,
+    aggregation: Aggregation,
+    polarity: Polarity,
+    label: str,
+) -> MetricStatus:
+    if goal is None:
+        return MetricStatus(
+            "data_not_available",
+            f"{label} is complete but has neither an annual target nor a full-year plan",
+            actual=actual,
+            months_with_actuals=count,
+        )
+    pct = _variance_pct(actual, goal)
+    if pct is None:
+        gap = "above zero"
+    elif round(pct, 1) == 0:
+        gap = "level with it"
+    else:
+        gap = f"{abs(pct):.1f}% {'above' if pct > 0 else 'below'}"
+    reason = (
+        f"{label} {_AGGREGATE_WORD[aggregation]} {_number(actual)} against {goal_name} of "
+        f"{_number(goal)} ({gap}); {_POLARITY_WORDS[polarity]}"
+    )
+    if count < 12:
+        reason += f"; {count} of 12 months have actuals"
+    code = "achieved" if _within(pct, 0.0, polarity) else "not_achieved"
+    return MetricStatus(code, reason, actual, goal, pct, count)
+
+
+def _variance_pct(actual: float, planned: float) -> float | None:
+    """Percentage difference from plan; None when the plan is zero and the actual is not."""
+    if planned == 0:
+        return 0.0 if actual == 0 else None
+    # Rounded so that 2.5000000001% from float arithmetic does not fall outside a 2.5% band.
+    return round((actual - planned) / abs(planned) * 100, 9)
+
+
+def _worse(pct: float, polarity: Polarity) -> bool:
+    return pct > 0 if polarity == "lower_is_better" else pct < 0
+
+
+def _within(pct: float | None, tolerance: float, polarity: Polarity) -> bool:
+    if pct is None:
+        return False
+    return pct <= tolerance if polarity == "lower_is_better" else pct >= -tolerance
+
+
+def _number(value: float) -> str:
+    """1,758 for whole numbers, 85.7 otherwise: figures as the source documents print them."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
