@@ -1,7 +1,139 @@
-"""Demo data for programmes, loaded through the same importers users use."""
+"""Demo data for programmes, loaded through the same importer users use.
 
+The Wiltshire Integration Programme Plan (September 2018, version 2.0) is Appendix 1 of a
+report to Wiltshire Council's Health Select Committee of 11 September 2018. Its rows are kept
+as printed in `fixtures/demo/`; `load_demo_data` imports them as at 6 September 2018, the
+plan's date, so a newcomer sees the plan as its board did.
+"""
+
+import csv
+from datetime import date
+from pathlib import Path
 from typing import TextIO
+
+from django.conf import settings
+from django.db import transaction
+
+from integration.models import DemoDataLoad
+from programmes.choices import ImportState, RatingScale
+from programmes.models import GovernanceBody, PlanImport, Programme, Workstream
+from programmes.plan_import import (
+    _sha256,
+    person_for_name,
+    plan_import_apply,
+    plan_import_preview,
+)
+from programmes.plan_parsing import normalise_text, split_leads
+from programmes.reference import frameworks_load
+
+DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+PLAN_FILE = DEMO_DIR / "wiltshire-integration-plan-2018-09.csv"
+WORKSTREAMS_FILE = DEMO_DIR / "wiltshire-integration-workstreams.csv"
+SLUG = "wiltshire-integration"
+DATASET = "wiltshire-integration"
+AS_OF = date(2018, 9, 6)
+DESCRIPTION = (
+    "the Wiltshire Integration Programme Plan of September 2018, from a published council "
+    "paper (Wiltshire Health Select Committee, 11 September 2018)"
+)
+
+# Bodies the source documents name and expand. LDB and ATB are never expanded there, so the
+# import adds them by acronym only (and says so).
+BODIES = [
+    ("HWB", "Health and Wellbeing Board", None, ["H&WBB", "HWBB"], []),
+    ("WIB", "Wiltshire Integration Board", "HWB", [], ["Integration and Better Care Board"]),
+    ("JCB", "Joint Commissioning Board", None, [], []),
+    ("WDG", "Wiltshire Delivery Group", None, [], []),
+]
+
+
+def _bodies_ensure() -> GovernanceBody:
+    made = {}
+    for acronym, name, reports_to, aliases, former in BODIES:
+        body, _ = GovernanceBody.objects.get_or_create(
+            acronym=acronym,
+            defaults={
+                "name": name,
+                "reports_to": made.get(reports_to),
+                "aliases": aliases,
+                "former_names": former,
+            },
+        )
+        made[acronym] = body
+    return made["WIB"]
+
+
+def _programme_ensure(owner: GovernanceBody) -> Programme:
+    programme, _ = Programme.objects.get_or_create(
+        slug=SLUG,
+        defaults={
+            "name": "Wiltshire Integration Programme Plan",
+            "area": "Wiltshire",
+            "description": (
+                "Wiltshire's integration programme plan (September 2018, version 2.0), owned "
+                "by the Wiltshire Integration Board: nine themes answering the sixteen areas of "
+                "improvement of the CQC local system review. Demonstration data from a "
+                "published council paper."
+            ),
+            "owning_body": owner,
+            "rating_scale": RatingScale.RAG,
+            "reporting_date": AS_OF,
+            "is_demo": True,
+        },
+    )
+    return programme
+
+
+def _workstreams_load(programme: Programme) -> int:
+    created = 0
+    with open(WORKSTREAMS_FILE, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            number = row["Number"].strip()
+            workstream, was_created = Workstream.objects.get_or_create(
+                programme=programme,
+                number=number,
+                defaults={
+                    "name": normalise_text(row["Name"]),
+                    "objective": row["Objective"].strip(),
+                    "sro_text": row["SRO"].strip(),
+                    "position": int(number),
+                },
+            )
+            created += int(was_created)
+            if was_created:
+                sros = [
+                    person_for_name(lead.text, lead.kind)
+                    for lead in split_leads(row["SRO"])
+                    if lead.kind != "placeholder"
+                ]
+                workstream.sros.set(sros)
+    return created
 
 
 def load_demo_data(*, stdout: TextIO) -> None:
-    """Nothing yet: the Wiltshire plan arrives with the plan importer."""
+    """Create the Wiltshire demo programme and import its plan; safe to run again."""
+    frameworks_load()
+    with transaction.atomic():
+        programme = _programme_ensure(_bodies_ensure())
+        workstreams_created = _workstreams_load(programme)
+    content = PLAN_FILE.read_bytes()
+    already = PlanImport.objects.filter(
+        programme=programme, sha256=_sha256(content), as_of=AS_OF, state=ImportState.APPLIED
+    ).exists()
+    preview = plan_import_preview(
+        programme=programme,
+        file_name=PLAN_FILE.name,
+        content=content,
+        as_of=AS_OF,
+        keep=not already,
+    )
+    report = preview.report
+    if not already:
+        report = plan_import_apply(plan_import=preview).report
+    DemoDataLoad.objects.update_or_create(dataset=DATASET, defaults={"description": DESCRIPTION})
+    stdout.write(
+        f"Demo programme {SLUG}: {workstreams_created} workstreams created from "
+        f"{WORKSTREAMS_FILE.name}; plan {PLAN_FILE.name} as at {AS_OF:%d %B %Y}: "
+        f"{report['rows']} rows, {report['created']} created, {report['updated']} updated, "
+        f"{report['unchanged']} unchanged, {len(report['warnings'])} warnings.\n"
+    )

@@ -550,6 +550,7 @@ def parse_status(text: str | None, *, scale: str) -> StatusParse:
 # "Page 22" for "Ref" are deliberately not accepted: they are page furniture, not headers.
 PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
     "workstream": ("Workstream", "Work stream", "Theme"),
+    "workstream_number": ("Number", "Workstream number", "Workstream no", "Theme number"),
     "ref": ("Ref", "Reference", "Ref no", "Ref number", "Reference number"),
     "title": ("Project milestone", "Milestone", "Action", "Project milestones", "Milestones"),
     "leads": ("Lead", "Leads", "Lead(s)", "Owner", "Owners"),
@@ -570,6 +571,7 @@ PLAN_COLUMNS: dict[str, tuple[str, ...]] = {
     "parent_ref": ("Parent ref", "Parent reference", "Parent"),
     "sub_group": ("Sub-group", "Subgroup", "Sub-heading"),
     "forecast_end": ("Forecast end", "Forecast end date", "Forecast"),
+    "forecast_reason": ("Forecast reason", "Reason for forecast", "Slippage reason"),
     "completed_date": ("Completed date", "Date completed", "Completion date"),
     "progress": ("Progress", "Narrative", "Progress narrative"),
     "cause": ("Cause",),

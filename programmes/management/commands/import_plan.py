@@ -1,0 +1,136 @@
+"""`manage.py import_plan FILE --programme SLUG [--as-of DATE] [--dry-run] [--report json]`."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from programmes.models import Programme
+from programmes.plan_import import (
+    PlanFileError,
+    PlanImportError,
+    plan_import_apply,
+    plan_import_preview,
+)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--as-of “{text}” is not a date; write it as YYYY-MM-DD.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a programme plan from CSV or .xlsx: validate, report, then apply in one "
+        "transaction (or only report, with --dry-run). Exits non-zero when the file has errors."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="The plan file (.csv or .xlsx).")
+        parser.add_argument("--programme", required=True, help="The programme's slug.")
+        parser.add_argument(
+            "--as-of",
+            type=_date,
+            help="The date the file's statuses and dates were true (YYYY-MM-DD; default today).",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Report only; change nothing.")
+        parser.add_argument("--report", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--create", action="store_true", help="Create the programme if the slug is new."
+        )
+        parser.add_argument("--name", help="The new programme's name (with --create).")
+
+    def handle(self, *args, **options) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"There is no file {path}.")
+        as_of = options["as_of"] or timezone.localdate()
+        try:
+            # A dry run changes nothing, not even a programme --create would add.
+            with transaction.atomic():
+                programme = self._programme(options)
+                plan_import = plan_import_preview(
+                    programme=programme,
+                    file_name=path.name,
+                    content=path.read_bytes(),
+                    as_of=as_of,
+                    keep=not options["dry_run"],
+                )
+                if options["dry_run"]:
+                    transaction.set_rollback(True)
+        except PlanFileError as exc:
+            report = self._file_error_report(options["programme"], path, as_of, str(exc))
+            self._emit(options, report)
+            raise CommandError(str(exc)) from None
+        report = plan_import.report
+        if not report["errors"] and not options["dry_run"]:
+            try:
+                report = plan_import_apply(plan_import=plan_import).report
+            except PlanImportError as exc:
+                raise CommandError(str(exc)) from None
+        report = {**report, "dry_run": options["dry_run"]}
+        self._emit(options, report)
+        if report["errors"]:
+            raise CommandError(
+                f"{len(report['errors'])} error(s) in {path.name}; nothing was imported."
+            )
+
+    def _programme(self, options) -> Programme:
+        slug = options["programme"]
+        programme = Programme.objects.filter(slug=slug).first()
+        if programme is not None:
+            return programme
+        if not options["create"]:
+            known = ", ".join(Programme.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandError(
+                f"There is no programme “{slug}” (known: {known}). Pass --create "
+                "[--name NAME] to create it."
+            )
+        return Programme.objects.create(slug=slug, name=options["name"] or slug)
+
+    @staticmethod
+    def _file_error_report(slug, path, as_of, message) -> dict:
+        return {
+            "programme": slug,
+            "as_of": as_of.isoformat(),
+            "file": path.name,
+            "rows": 0,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "removed": 0,
+            "workstreams": [],
+            "errors": [{"row": None, "column": None, "value": path.name, "message": message}],
+            "warnings": [],
+        }
+
+    def _emit(self, options, report: dict) -> None:
+        if options["report"] == "json":
+            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+            return
+        verb = "Would import" if options.get("dry_run") else "Imported"
+        self.stdout.write(
+            f"{verb} {report['file']} into {report['programme']} as at {report['as_of']}: "
+            f"{report['rows']} rows in {len(report['workstreams'])} workstreams "
+            f"({report.get('complete', 0)} complete); {report['created']} created, "
+            f"{report['updated']} updated, {report['unchanged']} unchanged, "
+            f"{report['removed']} removed."
+        )
+        for level in ("errors", "warnings"):
+            for f in report[level]:
+                where = ", ".join(
+                    part
+                    for part in (
+                        f"row {f['row']}" if f["row"] else "",
+                        f"column “{f['column']}”" if f["column"] else "",
+                    )
+                    if part
+                )
+                self.stdout.write(
+                    f"{level[:-1].upper()}: {where + ': ' if where else ''}{f['message']}"
+                )
