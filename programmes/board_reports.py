@@ -220,6 +220,11 @@ class ExceptionReport:
     def rows(self) -> list[ExceptionRow]:
         return [row for group in self.groups for row in group.rows]
 
+    @property
+    def summary(self) -> list[tuple[str, int]]:
+        """(reason label, number of milestones listed for it), every reason shown."""
+        return [(label, self.reason_counts[reason]) for reason, label in REASON_LABELS.items()]
+
 
 def exception_reasons(
     programme: Programme, milestone: Milestone, now: StatusAsAt, before: StatusAsAt, as_of: date
@@ -332,6 +337,10 @@ class MilestoneChange:
     slippage_days: int | None = None
 
     @property
+    def labels(self) -> list[str]:
+        return [CHANGE_LABELS[kind] for kind in self.kinds]
+
+    @property
     def narrative_diff(self) -> SafeString:
         return word_diff(self.before.narrative, self.after.narrative)
 
@@ -361,8 +370,9 @@ class ChangesReport:
         return [change for change in self.changes if kind in change.kinds]
 
     @property
-    def counts(self) -> dict[str, int]:
-        return {kind: len(self.of_kind(kind)) for kind in CHANGE_LABELS}
+    def summary(self) -> list[tuple[str, int]]:
+        """(kind of change, number of milestones), every kind shown."""
+        return [(label, len(self.of_kind(kind))) for kind, label in CHANGE_LABELS.items()]
 
 
 def _change_kinds(milestone: Milestone, before: StatusAsAt, after: StatusAsAt, since, until):

@@ -2,9 +2,18 @@ from django.urls import path
 
 from programmes import views
 from programmes.import_urls import urlpatterns as import_urlpatterns
+from programmes.report_urls import urlpatterns as report_urlpatterns
 
 app_name = "programmes"
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),
     *import_urlpatterns,
+    *report_urlpatterns,
+    path("<slug:slug>/", views.programme_detail, name="programme_detail"),
+    path("<slug:slug>/milestones/", views.milestone_list, name="milestone_list"),
+    path("<slug:slug>/milestones/new/", views.milestone_create, name="milestone_create"),
+    path("<slug:slug>/milestones/<int:pk>/", views.milestone_detail, name="milestone_detail"),
+    path("<slug:slug>/milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
+    path("<slug:slug>/milestones/<int:pk>/row/", views.milestone_row, name="milestone_row"),
+    path("<slug:slug>/milestones/<int:pk>/status/", views.status_update, name="status_update"),
 ]

@@ -22,3 +22,17 @@ def nav_items(request: HttpRequest) -> list[dict]:
         {"label": label, "href": reverse(url_name), "active": is_active(ns, name)}
         for label, url_name, is_active in _SECTIONS
     ]
+
+
+@register.filter
+def css_string(value: object) -> str:
+    """Text as the body of a CSS string (for @page running headers): no breaking out of it."""
+    text = str(value)
+    escaped = "".join(c if c.isalnum() or c in " ,.–-/()'" else f"\\{ord(c):06x}" for c in text)
+    return escaped
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key)

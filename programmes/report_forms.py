@@ -1,0 +1,61 @@
+"""Query-string forms for the board reports: dates, governance body and workstreams."""
+
+from datetime import date
+
+from django import forms
+
+from programmes.models import GovernanceBody, Programme, Workstream
+
+DATE_HELP = "For example, 6 September 2018 is 2018-09-06 or 06/09/2018"
+
+
+class ExceptionReportForm(forms.Form):
+    as_of = forms.DateField(
+        required=False, label="As at", help_text=DATE_HELP, error_messages={"invalid": ""}
+    )
+    body = forms.ModelChoiceField(
+        queryset=GovernanceBody.objects.none(),
+        required=False,
+        label="Governance body (and the bodies that report to it)",
+        empty_label="All governance bodies",
+    )
+    workstream = forms.ModelMultipleChoiceField(
+        queryset=Workstream.objects.none(), required=False, label="Workstreams"
+    )
+
+    def __init__(self, *args, programme: Programme, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].error_messages["invalid"] = (
+            f"Enter the 'as at' date as a real date. {DATE_HELP}"
+        )
+        self.fields["body"].queryset = GovernanceBody.objects.order_by("acronym")
+        self.fields["workstream"].queryset = programme.workstreams.order_by("position")
+
+
+class ChangesForm(forms.Form):
+    since = forms.DateField(required=False, label="From", help_text=DATE_HELP)
+    until = forms.DateField(required=False, label="To", help_text=DATE_HELP)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("since", "The 'from' date must be on or before the 'to' date")
+        return data
+
+
+class ReportingDateForm(forms.Form):
+    reporting_date = forms.DateField(
+        label="New reporting date",
+        help_text="Reports are 'as at' this date by default. " + DATE_HELP,
+        error_messages={
+            "required": "Enter the new reporting date",
+            "invalid": f"Enter the reporting date as a real date. {DATE_HELP}",
+        },
+    )
+
+    def clean_reporting_date(self) -> date:
+        value = self.cleaned_data["reporting_date"]
+        if value.year < 2000 or value.year > 2100:
+            raise forms.ValidationError("Enter a reporting date between 2000 and 2100")
+        return value

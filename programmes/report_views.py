@@ -1,0 +1,211 @@
+"""Board reports: exception report, changes since the last board, coverage; each also as
+CSV and Excel (`?format=csv|xlsx`) with the page's rows and columns, and printable as an
+A4 board pack."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from integration.exports import Column, export_response
+from integration.roles import can_edit_plans
+from programmes import board_reports, services
+from programmes.models import Programme
+from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
+
+_DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
+
+
+def _leads(milestone) -> str:
+    names = [str(p) for p in milestone.leads.all()]
+    return ", ".join(names) or milestone.lead_text
+
+
+def _sros(workstream) -> str:
+    return ", ".join(str(p) for p in workstream.sros.all()) or workstream.sro_text
+
+
+EXCEPTION_COLUMNS = [
+    Column("ref", lambda r: r.milestone.ref),
+    Column("title", lambda r: r.milestone.title),
+    Column("workstream", lambda r: str(r.milestone.workstream)),
+    Column("sro", lambda r: _sros(r.milestone.workstream)),
+    Column("leads", lambda r: _leads(r.milestone)),
+    Column("governance", lambda r: r.milestone.governance_body or r.milestone.governance_raw),
+    Column("rating", lambda r: r.status.rating_label),
+    Column("previous_rating", lambda r: r.previous.rating_label),
+    Column("direction", lambda r: _DIRECTION_WORDS[r.direction]),
+    Column("baseline_start", lambda r: r.milestone.baseline_start),
+    Column("baseline_end", lambda r: r.milestone.baseline_end or r.milestone.baseline_end_raw),
+    Column("forecast_end", lambda r: r.status.forecast_end),
+    Column("days_overdue", lambda r: r.days_overdue),
+    Column("reasons", lambda r: "; ".join(r.reason_labels)),
+    Column("cause", lambda r: r.status.cause),
+    Column("path_to_green", lambda r: r.status.path_to_green),
+    Column("status_as_of", lambda r: r.status.as_of),
+]
+
+
+def _programme(slug: str) -> Programme:
+    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
+
+
+def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = _programme(slug)
+    form = ExceptionReportForm(request.GET or None, programme=programme)
+    filters = form.cleaned_data if form.is_valid() else {}
+    as_of = filters.get("as_of") or board_reports.reporting_date(programme)
+    report = board_reports.exception_report(
+        programme,
+        as_of=as_of,
+        body=filters.get("body"),
+        workstream_ids=[w.id for w in filters.get("workstream") or []],
+    )
+    file_format = request.GET.get("format")
+    if file_format:
+        return export_response(
+            rows=report.rows,
+            columns=EXCEPTION_COLUMNS,
+            filename=f"{programme.slug}-exceptions-{as_of:%Y-%m-%d}",
+            file_format=file_format,
+        )
+    return render(
+        request,
+        "programmes/reports/exception_report.html",
+        {
+            "programme": programme,
+            "form": form,
+            "report": report,
+            "selected_workstreams": request.GET.getlist("workstream"),
+            "query": _query_without_format(request),
+            "print_title": _print_title(programme, "Exception report", as_of, report.body),
+            "reporting_date_form": ReportingDateForm(),
+        },
+    )
+
+
+CHANGE_COLUMNS = [
+    Column("ref", lambda c: c.milestone.ref),
+    Column("title", lambda c: c.milestone.title),
+    Column("workstream", lambda c: str(c.milestone.workstream)),
+    Column("changes", lambda c: "; ".join(board_reports.CHANGE_LABELS[k] for k in c.kinds)),
+    Column("rating_before", lambda c: c.before.rating_label),
+    Column("rating_after", lambda c: c.after.rating_label),
+    Column("end_before", lambda c: c.before.forecast_end or c.milestone.baseline_end),
+    Column("end_after", lambda c: c.after.forecast_end or c.milestone.baseline_end),
+    Column("slippage_days", lambda c: c.slippage_days),
+    Column("narrative_before", lambda c: c.before.narrative),
+    Column("narrative_after", lambda c: c.after.narrative),
+    Column("path_to_green_before", lambda c: c.before.path_to_green),
+    Column("path_to_green_after", lambda c: c.after.path_to_green),
+]
+
+
+def changes(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = _programme(slug)
+    form = ChangesForm(request.GET or None)
+    dates = form.cleaned_data if form.is_valid() else {}
+    until = dates.get("until") or board_reports.reporting_date(programme)
+    since = dates.get("since") or board_reports.previous_period_end(until)
+    report = board_reports.changes_between(programme, since=since, until=until)
+    file_format = request.GET.get("format")
+    if file_format:
+        return export_response(
+            rows=report.changes,
+            columns=CHANGE_COLUMNS,
+            filename=f"{programme.slug}-changes-{since:%Y-%m-%d}-to-{until:%Y-%m-%d}",
+            file_format=file_format,
+        )
+    return render(
+        request,
+        "programmes/reports/changes.html",
+        {
+            "programme": programme,
+            "form": form,
+            "report": report,
+            "query": _query_without_format(request),
+            "print_title": _print_title(programme, f"Changes from {since:%-d %B %Y}", until, None),
+        },
+    )
+
+
+def coverage(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = _programme(slug)
+    on = board_reports.reporting_date(programme)
+    frameworks = board_reports.coverage(programme, on=on)
+    file_format = request.GET.get("format")
+    if file_format:
+        rows = [(fw, code) for fw in frameworks for code in fw.codes]
+        workstreams = frameworks[0].workstreams if frameworks else []
+        return export_response(
+            rows=rows,
+            columns=_coverage_columns(workstreams),
+            filename=f"{programme.slug}-coverage-{on:%Y-%m-%d}",
+            file_format=file_format,
+        )
+    return render(
+        request,
+        "programmes/reports/coverage.html",
+        {
+            "programme": programme,
+            "frameworks": frameworks,
+            "on": on,
+            "print_title": _print_title(programme, "Cross-reference coverage", on, None),
+        },
+    )
+
+
+def _coverage_columns(workstreams) -> list[Column]:
+    columns = [
+        Column("framework", lambda r: r[0].framework.name),
+        Column("code", lambda r: r[1].code.code),
+        Column("title", lambda r: r[1].code.title),
+    ]
+    for w in workstreams:
+        columns.append(
+            Column(
+                f"workstream {w.number} open/complete",
+                lambda r, w=w: f"{r[1].cells[w.id].open}/{r[1].cells[w.id].complete}",
+            )
+        )
+    return columns + [
+        Column("open", lambda r: r[1].open),
+        Column("complete", lambda r: r[1].complete),
+        Column("worst_rating", lambda r: r[1].worst_rating_label),
+        Column("flags", lambda r: "; ".join(r[1].flags)),
+    ]
+
+
+@require_POST
+def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = _programme(slug)
+    if not can_edit_plans(request.user):
+        raise PermissionDenied("Only programme managers can move the reporting date.")
+    form = ReportingDateForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["reporting_date"]:
+            messages.error(request, error)
+        return redirect("programmes:exception_report", slug=slug)
+    new_date = form.cleaned_data["reporting_date"]
+    services.programme_reporting_date_set(programme=programme, reporting_date=new_date)
+    messages.success(request, f"Reports are now as at {new_date:%-d %B %Y}.")
+    return redirect("programmes:exception_report", slug=slug)
+
+
+def _query_without_format(request: HttpRequest) -> str:
+    """The page's own filters, so the download links export exactly what is shown."""
+    query = request.GET.copy()
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def _print_title(programme: Programme, report: str, as_of: date, body) -> str:
+    """The running header of the printed board pack."""
+    parts = [programme.name, report]
+    if body is not None:
+        parts.append(f"{body.acronym} and reporting bodies")
+    parts.append(f"as at {as_of:%-d %B %Y}")
+    return " – ".join(parts)
