@@ -1,0 +1,298 @@
+"""Forms for the plan pages: milestone create/edit and status updates (GOV.UK markup in
+templates; the rules themselves live in `services`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from programmes import services
+from programmes.choices import DatePrecision
+from programmes.models import FrameworkCode, GovernanceBody, Milestone, Person, Programme
+from programmes.plan_parsing import PlanDate, PlanParseError, parse_month_date
+from programmes.selectors import programme_ratings
+from programmes.templatetags.programme_tags import plan_date_text
+
+DATE_HINT = "A day, such as 31/03/2019, or a month, such as Sept 2018"
+
+
+class PlanDateField(forms.CharField):
+    """A plan date typed as a day ("31/03/2019") or a month ("Sept 2018"), optionally
+    "To be defined". Cleans to a PlanDate; an end date in a month means that month's last day.
+    """
+
+    def __init__(self, *, allow_undefined: bool = False, is_end: bool = False, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+        self.allow_undefined = allow_undefined
+        self.is_end = is_end
+
+    def clean(self, value) -> PlanDate:
+        text = super().clean(value)
+        try:
+            parsed = parse_month_date(text)
+        except PlanParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if parsed.precision == DatePrecision.UNDEFINED and not self.allow_undefined:
+            raise forms.ValidationError(f"Enter {self.label.lower()} as a day or a month")
+        if self.is_end and parsed.precision == DatePrecision.MONTH:
+            return PlanDate(parsed.as_end(), parsed.precision, parsed.raw)
+        return parsed
+
+
+def plan_date_initial(value: date | None, precision: str, raw: str) -> str:
+    """What the edit form shows: the text as typed or imported, else the date as read."""
+    return raw or plan_date_text(value, precision)
+
+
+class StatusUpdateForm(forms.Form):
+    """A status update as a programme manager types it; as-of is today, set by the view."""
+
+    rating = forms.ChoiceField(
+        label="Rating",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select a rating",
+            "invalid_choice": "Select a rating on this programme's scale",
+        },
+    )
+    narrative = forms.CharField(
+        label="Progress since the last update",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+    cause = forms.CharField(
+        label="Cause",
+        help_text="Why the milestone is off track. Needed for Red, Amber/Red and Amber.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    path_to_green = forms.CharField(
+        label="Path to green",
+        help_text="The recovery actions, with owners and dates. "
+        "Needed for Red, Amber/Red and Amber.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    forecast_end = PlanDateField(
+        label="Forecast end date",
+        help_text=f"When it will now finish. {DATE_HINT}.",
+        is_end=True,
+    )
+    forecast_reason = forms.CharField(
+        label="Reason for a late forecast",
+        help_text="Needed when the forecast end is later than the baseline end.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args, milestone: Milestone, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.milestone = milestone
+        self.fields["rating"].choices = [
+            (r.value, r.label) for r in programme_ratings(milestone.programme)
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors.get("rating") or self.errors.get("forecast_end"):
+            return data
+        forecast: PlanDate | None = data.get("forecast_end")
+        problems = services.status_validate(
+            milestone=self.milestone,
+            rating=data.get("rating", ""),
+            cause=data.get("cause", ""),
+            path_to_green=data.get("path_to_green", ""),
+            forecast_end=forecast.value if forecast else None,
+            forecast_reason=data.get("forecast_reason", ""),
+        )
+        for field_name, messages in problems.items():
+            for message in messages:
+                self.add_error(field_name if field_name in self.fields else None, message)
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        forecast: PlanDate | None = data.get("forecast_end")
+        return {
+            "rating": data["rating"],
+            "narrative": data["narrative"],
+            "cause": data["cause"],
+            "path_to_green": data["path_to_green"],
+            "forecast_end": forecast.value if forecast else None,
+            "forecast_reason": data["forecast_reason"],
+        }
+
+    @property
+    def rating_options(self) -> list[dict]:
+        """Radios with their tag colours, for the template (the label is always the text)."""
+        current = self["rating"].value()
+        return [
+            {"value": value, "label": label, "checked": value == current, "index": i}
+            for i, (value, label) in enumerate(self.fields["rating"].choices)
+        ]
+
+
+class MilestoneForm(forms.Form):
+    """Create or edit a milestone. `version` detects a stale edit (someone saved in between)."""
+
+    workstream = forms.ModelChoiceField(
+        label="Workstream",
+        queryset=None,
+        empty_label="Choose a workstream",
+        error_messages={
+            "required": "Choose the workstream",
+            "invalid_choice": "Choose a workstream of this programme",
+        },  # noqa: E501
+    )
+    ref = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=30,
+        help_text="For example, 1.25. It need not be unique.",
+    )  # noqa: E501
+    title = forms.CharField(
+        label="Milestone",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "Enter the milestone"},
+    )
+    sub_group = forms.CharField(label="Sub-group", required=False, max_length=300)
+    parent = forms.ModelChoiceField(
+        label="Sub-step of",
+        queryset=None,
+        required=False,
+        empty_label="None (a milestone in its own right)",
+    )
+    lead_text = forms.CharField(
+        label="Leads as written",
+        required=False,
+        max_length=300,
+        help_text="As the plan prints them, for example SG/ Sara McClellan, or a team such as Public Health.",  # noqa: E501
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label="Lead people", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    baseline_start = PlanDateField(label="Start date", help_text=f"{DATE_HINT}.")
+    baseline_end = PlanDateField(
+        label="End date",
+        help_text=f"{DATE_HINT}, or To be defined.",
+        allow_undefined=True,
+        is_end=True,
+    )
+    governance_body = forms.ModelChoiceField(
+        label="Governance body", queryset=None, required=False, empty_label="None"
+    )
+    references = forms.ModelMultipleChoiceField(
+        label="Cross-references",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, programme: Programme, milestone: Milestone | None = None, **kwargs):
+        if milestone is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_for(milestone)
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.milestone = milestone
+        self.fields["workstream"].queryset = programme.workstreams.order_by("position", "number")
+        parents = (
+            Milestone.objects.filter(programme=programme)
+            .current()
+            .order_by("workstream__position", "position", "id")
+        )
+        if milestone is not None:
+            parents = parents.exclude(pk=milestone.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
+        self.fields["leads"].queryset = Person.objects.order_by("initials", "name")
+        self.fields["governance_body"].queryset = GovernanceBody.objects.order_by("acronym")
+        self.fields["references"].queryset = FrameworkCode.objects.select_related(
+            "framework"
+        ).order_by("framework__position", "framework__name", "position", "code")
+
+    @staticmethod
+    def initial_for(milestone: Milestone) -> dict:
+        return {
+            "workstream": milestone.workstream_id,
+            "ref": milestone.ref,
+            "title": milestone.title,
+            "sub_group": milestone.sub_group,
+            "parent": milestone.parent_id,
+            "lead_text": milestone.lead_text,
+            "leads": [p.pk for p in milestone.leads.all()],
+            "baseline_start": plan_date_initial(
+                milestone.baseline_start,
+                milestone.baseline_start_precision,
+                milestone.baseline_start_raw,
+            ),
+            "baseline_end": plan_date_initial(
+                milestone.baseline_end, milestone.baseline_end_precision, milestone.baseline_end_raw
+            ),
+            "governance_body": milestone.governance_body_id,
+            "references": [r.code_id for r in milestone.milestonereference_set.all()],
+            "version": milestone.version,
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start: PlanDate | None = data.get("baseline_start")
+        end: PlanDate | None = data.get("baseline_end")
+        if start and end and start.value and end.value and end.value < start.value:
+            self.add_error("baseline_end", "The end date must be the same as or after the start")
+        parent = data.get("parent")
+        if parent is not None and self.milestone is not None:
+            # A milestone cannot be a sub-step of its own sub-step.
+            ancestor = parent
+            while ancestor is not None:
+                if ancestor.pk == self.milestone.pk:
+                    self.add_error("parent", "A milestone cannot be a sub-step of its own sub-step")
+                    break
+                ancestor = ancestor.parent
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        values = {
+            "workstream": data["workstream"],
+            "ref": data["ref"].strip(),
+            "title": data["title"].strip(),
+            "sub_group": data["sub_group"].strip(),
+            "parent": data["parent"],
+            "lead_text": data["lead_text"].strip(),
+            "governance_body": data["governance_body"],
+        }
+        for name in ("baseline_start", "baseline_end"):
+            parsed: PlanDate = data[name]
+            values[name] = parsed.value
+            values[f"{name}_precision"] = parsed.precision
+            values[f"{name}_raw"] = parsed.raw
+        return {
+            "values": values,
+            "leads": list(data["leads"]),
+            "references": list(data["references"]),
+        }
+
+    def reference_groups(self) -> list[tuple[str, list]]:
+        """Cross-reference checkboxes grouped by framework, for a fieldset per framework."""
+        selected = {str(v) for v in (self["references"].value() or [])}
+        groups: dict[str, list] = {}
+        for code in self.fields["references"].queryset:
+            groups.setdefault(code.framework.name, []).append(
+                {"code": code, "checked": str(code.pk) in selected}
+            )
+        return list(groups.items())
+
+    def lead_options(self) -> list[dict]:
+        selected = {str(v) for v in (self["leads"].value() or [])}
+        return [
+            {"person": p, "checked": str(p.pk) in selected} for p in self.fields["leads"].queryset
+        ]

@@ -1,0 +1,227 @@
+"""django-tables2 Tables for the plan pages, and the matching export columns."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from integration.exports import Column
+from integration.tables import GovukTable
+from programmes.choices import RATING_SEVERITY, RATING_TAG_CLASSES, Rating
+from programmes.models import Milestone
+from programmes.templatetags.programme_tags import plan_date_text
+
+PLAN_ORDER = ("workstream__position", "workstream__number", "position", "id")
+
+
+def leads_text(milestone: Milestone) -> str:
+    """Leads as written in the plan, else the linked people's names."""
+    if milestone.lead_text:
+        return milestone.lead_text
+    return ", ".join(str(p) for p in milestone.leads.all())
+
+
+def reference_codes(milestone: Milestone) -> list[str]:
+    rows = getattr(milestone, "reference_rows", None)
+    if rows is None:
+        rows = milestone.milestonereference_set.select_related("code")
+    return [r.code.code for r in rows]
+
+
+def unresolved_tokens(milestone: Milestone) -> list[str]:
+    rows = getattr(milestone, "open_unresolved", None)
+    if rows is None:
+        rows = milestone.unresolved_references.filter(resolved_code__isnull=True)
+    return [u.raw_token for u in rows]
+
+
+def governance_text(milestone: Milestone) -> str:
+    if milestone.governance_body_id:
+        return milestone.governance_body.acronym
+    return milestone.governance_raw
+
+
+def _tag(rating: str) -> str:
+    try:
+        r = Rating(rating)
+    except ValueError:
+        return format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', rating)
+    return format_html('<strong class="govuk-tag {}">{}</strong>', RATING_TAG_CLASSES[r], r.label)
+
+
+class MilestoneTable(GovukTable):
+    """The milestone list: one row per tracker row, with the status update action."""
+
+    ref = tables.Column(
+        verbose_name="Ref",
+        empty_values=(),
+        order_by=PLAN_ORDER,
+        attrs={"td": {"class": "govuk-table__cell app-nowrap"}},
+    )
+    title = tables.Column(verbose_name="Milestone", linkify=False)
+    workstream = tables.Column(
+        verbose_name="Workstream", order_by=("workstream__position", "workstream__number")
+    )
+    leads = tables.Column(verbose_name="Leads", empty_values=(), orderable=False)
+    start = tables.Column(
+        verbose_name="Start",
+        accessor="baseline_start",
+        empty_values=(),
+        order_by=("baseline_start", *PLAN_ORDER),
+    )
+    end = tables.Column(
+        verbose_name="End",
+        accessor="baseline_end",
+        empty_values=(),
+        order_by=("baseline_end", *PLAN_ORDER),
+    )
+    forecast_end = tables.Column(
+        verbose_name="Forecast end", empty_values=(), order_by=("forecast_end", *PLAN_ORDER)
+    )
+    rating = tables.Column(verbose_name="Rating", empty_values=())
+    governance = tables.Column(
+        verbose_name="Governance",
+        empty_values=(),
+        order_by=("governance_body__acronym", "governance_raw", *PLAN_ORDER),
+    )
+    references = tables.Column(verbose_name="References", empty_values=(), orderable=False)
+    completed = tables.Column(
+        verbose_name="Completed",
+        accessor="completed_on",
+        empty_values=(),
+        order_by=("completed_on", *PLAN_ORDER),
+    )
+    actions = tables.Column(verbose_name="Action", empty_values=(), orderable=False)
+
+    class Meta(GovukTable.Meta):
+        model = Milestone
+        fields = ()
+        sequence = (
+            "ref",
+            "title",
+            "workstream",
+            "leads",
+            "start",
+            "end",
+            "forecast_end",
+            "rating",
+            "governance",
+            "references",
+            "completed",
+            "actions",
+        )
+        row_attrs = {
+            "class": "govuk-table__row",
+            "id": lambda record: f"milestone-row-{record.pk}",
+        }
+        empty_text = "No milestones match these filters."
+        per_page = 50
+
+    def __init__(self, *args, programme, can_edit: bool = False, **kwargs) -> None:
+        self.programme = programme
+        if not can_edit:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "actions")
+        super().__init__(*args, **kwargs)
+
+    def _milestone_url(self, record: Milestone) -> str:
+        return reverse("programmes:milestone_detail", args=[self.programme.slug, record.pk])
+
+    def render_ref(self, record: Milestone) -> str:
+        return record.ref or "–"
+
+    def render_title(self, record: Milestone) -> str:
+        link = format_html(
+            '<a class="govuk-link" href="{}">{}</a>', self._milestone_url(record), record.title
+        )
+        if record.parent_id:
+            parent = record.parent.ref or record.parent.title[:40]
+            return format_html(
+                '{}<br><span class="govuk-body-s govuk-!-margin-0">Sub-step of {}</span>',
+                link,
+                parent,
+            )
+        return link
+
+    def render_workstream(self, record: Milestone) -> str:
+        return f"{record.workstream.number}. {record.workstream.name}"
+
+    def render_leads(self, record: Milestone) -> str:
+        return leads_text(record)
+
+    def render_start(self, record: Milestone) -> str:
+        return plan_date_text(record.baseline_start, record.baseline_start_precision)
+
+    def render_end(self, record: Milestone) -> str:
+        return plan_date_text(record.baseline_end, record.baseline_end_precision)
+
+    def render_forecast_end(self, record: Milestone) -> str:
+        return plan_date_text(record.forecast_end)
+
+    def render_completed(self, record: Milestone) -> str:
+        return plan_date_text(record.completed_on)
+
+    def render_rating(self, record: Milestone) -> str:
+        return _tag(record.rating)
+
+    def order_rating(self, queryset: QuerySet, is_descending: bool):
+        """Sort by severity (Red worst), not alphabetically by the stored value."""
+        severity = Case(
+            *[When(rating=r.value, then=Value(RATING_SEVERITY[r])) for r in Rating],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        queryset = queryset.annotate(rating_severity=severity).order_by(
+            ("-" if is_descending else "") + "rating_severity", *PLAN_ORDER
+        )
+        return queryset, True
+
+    def render_governance(self, record: Milestone) -> str:
+        return governance_text(record)
+
+    def render_references(self, record: Milestone) -> str:
+        codes = format_html_join(", ", "{}", ((c,) for c in reference_codes(record)))
+        unresolved = unresolved_tokens(record)
+        if not unresolved:
+            return codes
+        flagged = format_html_join(
+            " ",
+            '<strong class="govuk-tag govuk-tag--grey">{} unresolved</strong>',
+            ((t,) for t in unresolved),
+        )
+        return format_html("{} {}", codes, flagged) if codes else flagged
+
+    def render_actions(self, record: Milestone) -> str:
+        url = reverse("programmes:status_update", args=[self.programme.slug, record.pk])
+        # htmx swaps the row for the form; without JavaScript the link opens the full page.
+        return format_html(
+            '<a class="govuk-link" href="{}" hx-get="{}" hx-target="closest tr" '
+            'hx-swap="outerHTML">'
+            'Update status<span class="govuk-visually-hidden"> of {}</span></a>',
+            url,
+            url,
+            record.ref or record.title[:60],
+        )
+
+
+def _plan_date(attr: str):
+    return lambda m: plan_date_text(getattr(m, attr), getattr(m, f"{attr}_precision"))
+
+
+MILESTONE_EXPORT_COLUMNS: tuple[Column, ...] = (
+    Column("ref", lambda m: m.ref),
+    Column("title", lambda m: m.title),
+    Column("workstream", lambda m: f"{m.workstream.number}. {m.workstream.name}"),
+    Column("leads", leads_text),
+    Column("start", _plan_date("baseline_start")),
+    Column("end", _plan_date("baseline_end")),
+    Column("forecast_end", lambda m: m.forecast_end),
+    Column("rating", lambda m: Rating(m.rating).label if m.rating in Rating.values else m.rating),
+    Column("governance", governance_text),
+    Column("references", lambda m: ", ".join(reference_codes(m))),
+    Column("completed", lambda m: m.completed_on),
+    Column("unresolved_references", lambda m: ", ".join(unresolved_tokens(m))),
+    Column("parent_ref", lambda m: m.parent.ref if m.parent_id else ""),
+    Column("status_as_of", lambda m: m.status_as_of),
+)
