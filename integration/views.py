@@ -5,6 +5,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from integration import roles
+from programmes import board_reports
+
 
 @require_GET
 @never_cache
@@ -21,4 +24,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Each role's first page: board members see exceptions per programme; programme
+    managers also see the milestones due, overdue or stale."""
+    summaries = board_reports.programme_summaries()
+    worklists = []
+    if roles.can_edit_plans(request.user):
+        worklists = board_reports.manager_worklist(request.user, summaries)
+    return render(request, "home.html", {"summaries": summaries, "worklists": worklists})

@@ -536,3 +536,74 @@ def _code_coverage(code, links, unresolved_tokens, workstreams, on: date) -> Cod
         all_overdue_or_red=open_count > 0 and troubled == open_count,
         unresolved_tokens=unresolved_tokens,
     )
+
+
+# ------------------------------------------------------------------------------------------
+# Home page: what each role needs first
+# ------------------------------------------------------------------------------------------
+
+DUE_SOON_DAYS = 30
+
+
+@dataclass
+class ProgrammeSummary:
+    programme: Programme
+    report: ExceptionReport
+
+
+@dataclass
+class WorklistItem:
+    row: ExceptionRow | None
+    milestone: Milestone
+    labels: list[str]
+    led_by_user: bool
+
+
+@dataclass
+class ProgrammeWorklist:
+    programme: Programme
+    as_of: date
+    items: list[WorklistItem]
+
+
+def programme_summaries() -> list[ProgrammeSummary]:
+    """Every programme with its exception report as at its own reporting date."""
+    return [
+        ProgrammeSummary(p, exception_report(p, as_of=reporting_date(p)))
+        for p in Programme.objects.order_by("name")
+    ]
+
+
+def manager_worklist(user, summaries: list[ProgrammeSummary]) -> list[ProgrammeWorklist]:
+    """Milestones due, overdue or stale as at each programme's reporting date.
+
+    Programme managers manage every programme for now (per-programme rights come later),
+    so every such milestone is listed; the ones the user leads are marked and come first.
+    """
+    wanted = {REASON_OVERDUE, REASON_STALE, REASON_NO_END_DATE}
+    worklists = []
+    for summary in summaries:
+        as_of = summary.report.as_of
+        items = [
+            WorklistItem(row, row.milestone, row.reason_labels, _led_by(row.milestone, user))
+            for row in summary.report.rows
+            if wanted & set(row.reasons)
+        ]
+        listed = {item.milestone.id for item in items}
+        due = (
+            Milestone.objects.filter(programme=summary.programme)
+            .due_within(on=as_of, days=DUE_SOON_DAYS)
+            .exclude(id__in=listed)
+            .select_related("workstream")
+            .prefetch_related("leads")
+        )
+        items += [
+            WorklistItem(None, m, [f"Due by {m.end:%-d %b %Y}"], _led_by(m, user)) for m in due
+        ]
+        items.sort(key=lambda item: not item.led_by_user)
+        worklists.append(ProgrammeWorklist(summary.programme, as_of, items))
+    return worklists
+
+
+def _led_by(milestone: Milestone, user) -> bool:
+    return any(person.user_id == user.id for person in milestone.leads.all())
