@@ -116,8 +116,9 @@ def metric_status(
       comes from `plan_numerators`/`plan_denominators` when given, else from the mean of
       `plan` over the same months.
     - `year_complete`: None means "complete once all 12 months have actuals"; pass True for a
-      year closed with months missing. A complete year is judged against `annual_target`, or
-      the full-year plan when there is no target.
+      year closed with months missing (a mean, ratio or latest value is then judged on the
+      months there are; a total is "Data not available"). A complete year is judged against
+      `annual_target`, or the full-year plan when there is no target.
     """
     if polarity not in _POLARITY_WORDS:
         raise ValueError(f"Polarity must be one of {sorted(_POLARITY_WORDS)}, not {polarity!r}")
@@ -133,6 +134,14 @@ def metric_status(
     planned = _Plan(plan, plan_numerators, plan_denominators, aggregation, ratio_scale)
     actual = _aggregate(list(observed.values()), aggregation, ratio_scale)
     complete = len(observed) == 12 if year_complete is None else year_complete
+    if complete and aggregation == "sum" and len(observed) < 12:
+        # A total with months missing would flatter a lower-is-better count; say so instead.
+        gaps = ", ".join(f"{m:%b %Y}" for m in months if m not in observed)
+        return MetricStatus(
+            "data_not_available",
+            f"{label} is closed but has no actuals for {gaps}, so its total is incomplete",
+            months_with_actuals=len(observed),
+        )
     if complete:
         goal, goal_name = (
             (float(annual_target), "the annual target")
