@@ -1,0 +1,137 @@
+"""Forms for plan import and for resolving cross-references an import could not read."""
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from programmes.models import FrameworkCode, Programme, UnresolvedReference
+from programmes.plan_import import (
+    ALLOWED_EXTENSIONS,
+    MAX_FILE_BYTES,
+    PlanFileError,
+    plan_file_check,
+)
+
+_INPUT = {"class": "govuk-input"}
+
+
+class PlanImportUploadForm(forms.Form):
+    """Upload a plan file: which programme, the file, and the date it was true."""
+
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.order_by("name"),
+        empty_label="Choose a programme",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={"required": "Choose the programme the plan belongs to"},
+    )
+    file = forms.FileField(
+        label="Plan file",
+        help_text=(
+            f"A CSV or Excel (.xlsx) file of up to {MAX_FILE_BYTES // 1024 // 1024} MB with the "
+            "columns Workstream, Ref and Project milestone, and optionally Lead, Start Date, "
+            "End Date, Status (G/A/R), Governance and CQC Cross reference key."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "govuk-file-upload", "accept": ",".join(ALLOWED_EXTENSIONS)}
+        ),
+        error_messages={
+            "required": "Choose a plan file to upload",
+            "empty": "The file is empty",
+        },
+    )
+    as_of = forms.DateField(
+        label="Date the file was true",
+        help_text=(
+            "The date its statuses and dates describe, for example the date of the board paper "
+            "it came from. Write it as day/month/year, for example 06/09/2018."
+        ),
+        input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"],
+        widget=forms.DateInput(
+            attrs={**_INPUT, "class": "govuk-input govuk-input--width-10"}, format="%d/%m/%Y"
+        ),
+        error_messages={
+            "required": "Enter the date the file was true",
+            "invalid": "Enter the date as day/month/year, for example 06/09/2018",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "as_of" not in self.initial:
+            self.initial["as_of"] = timezone.localdate()
+
+    def clean_as_of(self) -> date:
+        value = self.cleaned_data["as_of"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date the file was true cannot be in the future")
+        return value
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the largest plan file "
+                f"accepted is {MAX_FILE_BYTES // 1024 // 1024} MB"
+            )
+        content = upload.read()
+        try:
+            plan_file_check(file_name=upload.name, content=content)
+        except PlanFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        self.content = content
+        return upload
+
+
+OTHER = "other"
+
+
+class ReferenceResolveForm(forms.Form):
+    """Choose the code an unresolved token stands for: a candidate, or any code of its framework.
+
+    One form per token, posted on its own, so resolving is one step and needs no JavaScript.
+    """
+
+    choice = forms.ChoiceField(
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+        error_messages={"required": "Choose the code this reference stands for"},
+    )
+    other_code = forms.ModelChoiceField(
+        queryset=FrameworkCode.objects.none(),
+        required=False,
+        label="Another code",
+        empty_label="Choose a code",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
+
+    def __init__(self, *args, unresolved: UnresolvedReference, **kwargs):
+        super().__init__(*args, prefix=f"u{unresolved.pk}", **kwargs)
+        self.unresolved = unresolved
+        codes = list(unresolved.framework.codes.all())
+        candidates = list(unresolved.candidates.all())
+        self.fields["choice"].choices = [
+            *((str(c.pk), c.code) for c in candidates),
+            (OTHER, "Another code" if candidates else "Choose a code"),
+        ]
+        self.fields["choice"].label = f"Code for “{unresolved.raw_token}”"
+        self.fields["other_code"].queryset = FrameworkCode.objects.filter(
+            framework_id=unresolved.framework_id
+        )
+        self.fields["other_code"].choices = [("", "Choose a code")] + [
+            (c.pk, f"{c.code}{' – ' + c.title if c.title else ''}") for c in codes
+        ]
+        if not candidates:
+            self.fields["choice"].initial = OTHER
+        self.candidate_ids = {str(c.pk) for c in candidates}
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("choice")
+        if choice == OTHER:
+            if not cleaned.get("other_code"):
+                self.add_error("other_code", "Choose the code from the list")
+            else:
+                cleaned["code"] = cleaned["other_code"]
+        elif choice in self.candidate_ids:
+            cleaned["code"] = FrameworkCode.objects.get(pk=choice)
+        return cleaned
