@@ -40,6 +40,9 @@ MDC_IMPROVEMENT = "#00B0F0"
 MDC_CONCERN = "#E46C0A"
 MDC_NEITHER = "#490092"
 
+# Hover numbers: thousands separators, at most one decimal place (1,758; 85.7; 1,812.4).
+Y_FORMAT = ",.1~f"
+
 CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
 STATIC_CONFIG = {**CONFIG, "staticPlot": True}
 
@@ -51,8 +54,9 @@ class MetricSeries:
     `baseline` is keyed by its own (previous-year) months and shifted forward by
     `baseline_shift_months` onto the months it is compared with. `annual_target` is a
     full-year figure; when `target_is_annual_total` (a count summed over months, such as
-    admissions) the chart draws its monthly equivalent (target / 12). A break's date is the
-    first month of the new series: the dashed line sits just before it.
+    admissions) the chart draws its monthly equivalent (target / 12), across `target_year`'s
+    months when given (the financial year it belongs to), else across the whole chart. A
+    break's date is the first month of the new series: the dashed line sits just before it.
     """
 
     name: str
@@ -64,6 +68,7 @@ class MetricSeries:
     baseline_shift_months: int = 12
     annual_target: float | None = None
     target_is_annual_total: bool = True
+    target_year: int | None = None
     breaks: Sequence[tuple[date, str]] = ()
     plan_label: str = "Plan"
     actual_label: str = "Actual"
@@ -139,7 +144,7 @@ def _line(
         "mode": "lines+markers" if symbol else "lines",
         "connectgaps": False,
         "line": {"color": colour, "dash": dash, "width": width},
-        "hovertemplate": f"%{{y:,}} {unit}".rstrip() + "<extra>" + name + "</extra>",
+        "hovertemplate": f"%{{y:{Y_FORMAT}}} {unit}".rstrip() + "<extra>" + name + "</extra>",
     }
     if symbol:
         trace["marker"] = {"symbol": symbol, "size": 7, "color": colour}
@@ -260,14 +265,17 @@ def metric_chart(series: MetricSeries) -> dict:
             )
         )
     if series.annual_target is not None and months:
-        data.append(_target_trace(series, x))
+        data.append(_target_trace(series, months))
     layout = _layout(series.name, series.unit)
     _decorate(layout, months, series.breaks)
     return _figure(data, layout)
 
 
-def _target_trace(series: MetricSeries, x: list[str]) -> dict:
+def _target_trace(series: MetricSeries, months: list[date]) -> dict:
     monthly = series.monthly_target()
+    span = [months[0], months[-1]]
+    if series.target_year is not None:
+        span = [date(series.target_year, 4, 1), date(series.target_year + 1, 3, 1)]
     if series.target_is_annual_total:
         name = (
             f"Annual target {_number(series.annual_target)} "
@@ -278,7 +286,7 @@ def _target_trace(series: MetricSeries, x: list[str]) -> dict:
     # Two points span the range: the line needs no more, and the JSON stays small.
     return _line(
         name,
-        [x[0], x[-1]],
+        _iso(span),
         [monthly, monthly],
         colour=RED,
         dash="longdashdot",
@@ -484,7 +492,7 @@ def _special_cause_traces(result: SpcResult, unit: str) -> list[dict]:
                     "line": {"color": BLACK, "width": 1},
                 },
                 "text": ["; ".join(s.label for s in p.signals) for p in points],
-                "hovertemplate": f"%{{y:,}} {unit}".rstrip()
+                "hovertemplate": f"%{{y:{Y_FORMAT}}} {unit}".rstrip()
                 + " (%{text})<extra>"
                 + name
                 + "</extra>",
@@ -612,7 +620,7 @@ def _dots(name, items, *, colour, symbol, unit, size=8) -> dict:
         "x": [v for _, v in items],
         "y": [a for a, _ in items],
         "marker": {"symbol": symbol, "size": size, "color": colour},
-        "hovertemplate": f"%{{x:,}} {unit}".rstrip() + "<extra>%{y}</extra>",
+        "hovertemplate": f"%{{x:{Y_FORMAT}}} {unit}".rstrip() + "<extra>%{y}</extra>",
     }
 
 
