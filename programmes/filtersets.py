@@ -21,6 +21,17 @@ from programmes.selectors import programme_ratings
 _YES = [("yes", "Yes")]
 
 
+class CodeChoiceField(django_filters.fields.ChoiceField):
+    """A select of codes that also accepts a typed code ("?reference=aoi8") in a URL."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class CodeFilter(django_filters.ChoiceFilter):
+    field_class = CodeChoiceField
+
+
 class MilestoneFilterSet(django_filters.FilterSet):
     """Filters of the milestone list and its exports.
 
@@ -41,7 +52,7 @@ class MilestoneFilterSet(django_filters.FilterSet):
     governance = django_filters.ChoiceFilter(
         label="Governance body", method="filter_governance", empty_label="Any body"
     )
-    reference = django_filters.ChoiceFilter(
+    reference = CodeFilter(
         label="Cross-reference", method="filter_reference", empty_label="Any cross-reference"
     )
     overdue = django_filters.ChoiceFilter(
@@ -124,10 +135,18 @@ class MilestoneFilterSet(django_filters.FilterSet):
         return qs.filter(governance_body_id=value) if value else qs
 
     def filter_reference(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        code_id = self._codes.get((value or "").upper())
-        if code_id is None:
+        """Exactly the milestones citing the code. A bare code shared by two frameworks
+        matches either; an unknown code matches nothing (rather than being ignored)."""
+        value = (value or "").strip()
+        if not value:
             return qs
-        refs = MilestoneReference.objects.filter(milestone_id=OuterRef("pk"), code_id=code_id)
+        code_id = self._codes.get(value.upper())
+        if code_id is not None:
+            refs = MilestoneReference.objects.filter(milestone_id=OuterRef("pk"), code_id=code_id)
+        else:
+            refs = MilestoneReference.objects.filter(
+                milestone_id=OuterRef("pk"), code__code__iexact=value
+            )
         return qs.filter(Exists(refs))
 
     def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
