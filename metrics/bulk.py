@@ -1,0 +1,394 @@
+"""Bulk reads and writes of observations: compare an upload's rows with what is stored, and apply
+them with revisions, set-based, never one `save()` a row.
+
+PostgreSQL: the rows are `COPY`ed (psycopg2 `copy_expert` from an in-memory buffer) into a
+temporary table once; the preview counts come from one join against `metrics_observation`, and
+applying is two statements in the caller's transaction: an `INSERT INTO … revision SELECT` of
+the rows about to change, then `INSERT … ON CONFLICT DO UPDATE … WHERE values differ`.
+
+SQLite: the stored rows for the file's metrics and areas are fetched once and compared with a
+pandas merge; applying writes revisions, updates and inserts with `executemany`.
+
+The frame handed in has the columns in `COLUMNS`: ids for metric and area, the kind, the
+period kind and its first day as ISO text, and the value fields.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from django.db import connections
+
+from metrics.models import Observation, ObservationRevision
+
+KEY = ["metric_id", "area_id", "kind", "period_kind", "period_start"]
+DATA = ["value", "numerator", "denominator", "status", "note"]
+COLUMNS = KEY + DATA
+NUMBERS = ["value", "numerator", "denominator"]
+OBSERVATION = Observation._meta.db_table
+REVISION = ObservationRevision._meta.db_table
+# PostgreSQL: above this many rows to insert (and when they at least double the table), the
+# foreign-key checks run as one join per key after the insert instead of one trigger a row
+# (PostgreSQL manual, "Populating a Database": remove foreign key constraints while loading).
+BULK_FK_THRESHOLD = 100_000
+
+
+@dataclass
+class Comparison:
+    """What applying would do: counts, and a sample of changed rows with old and new values."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    changes: list[dict[str, object]] = field(default_factory=list)
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in COLUMNS})
+
+
+def stage(frame: pd.DataFrame, *, using: str = "default") -> Staged:
+    """Load the rows where the database can compare and apply them."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        return PostgresStage(frame, using)
+    return PandasStage(frame, using)
+
+
+class Staged:
+    """Rows of one upload, loaded once, compared and applied from the same copy."""
+
+    def __init__(self, frame: pd.DataFrame, using: str) -> None:
+        self.frame = frame
+        self.using = using
+
+    @property
+    def connection(self):
+        return connections[self.using]
+
+    def compare(self, *, sample: int = 200) -> Comparison:
+        raise NotImplementedError
+
+    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
+        """Write new and changed rows (keeping the old values as revisions); return the counts
+        of rows inserted and updated. Call inside a transaction."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what staging holds (PostgreSQL: the temporary table)."""
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _join() -> str:
+    return " AND ".join(f"o.{c} = s.{c}" for c in KEY)
+
+
+def _differs(left: str, right: str) -> str:
+    return (
+        f"({', '.join(f'{left}.{c}' for c in DATA)}) IS DISTINCT FROM "
+        f"({', '.join(f'{right}.{c}' for c in DATA)})"
+    )
+
+
+def copy_buffer(frame: pd.DataFrame, columns: list[str]) -> io.StringIO:
+    """The frame as CSV for `COPY … (FORMAT csv, NULL '\\N')`: empty text stays empty text and
+    missing numbers become NULL. Floats are written with repr, which round-trips exactly."""
+    buffer = io.StringIO()
+    frame[columns].to_csv(buffer, header=False, index=False, na_rep="\\N", lineterminator="\n")
+    buffer.seek(0)
+    return buffer
+
+
+class PostgresStage(Staged):
+    def __init__(self, frame: pd.DataFrame, using: str) -> None:
+        super().__init__(frame, using)
+        self.table = f"metrics_stage_{uuid.uuid4().hex[:12]}"
+        self._load()
+
+    def _load(self) -> None:
+        # A session temporary table (not ON COMMIT DROP) so that preview and apply in the same
+        # process share one copy; `apply` reloads it if the connection was replaced meanwhile.
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.table} ("
+                "metric_id bigint NOT NULL, area_id bigint NOT NULL, kind varchar(10) NOT NULL, "
+                "period_kind varchar(10) NOT NULL, period_start date NOT NULL, "
+                "value double precision, numerator double precision, "
+                "denominator double precision, status varchar(12) NOT NULL, "
+                "note varchar(500) NOT NULL)"
+            )
+            if len(self.frame):
+                raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+                raw.copy_expert(
+                    f"COPY {self.table} ({', '.join(COLUMNS)}) FROM STDIN "
+                    "WITH (FORMAT csv, NULL '\\N')",
+                    copy_buffer(self.frame, COLUMNS),
+                )
+            cursor.execute(f"ANALYZE {self.table}")
+
+    def _ensure(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{self.table}"])
+            if cursor.fetchone()[0] is None:
+                self._load()
+
+    def compare(self, *, sample: int = 200) -> Comparison:
+        self._ensure()
+        differs = _differs("o", "s")
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
+                f"count(*) FILTER (WHERE o.id IS NOT NULL AND {differs}), "
+                f"count(*) FILTER (WHERE o.id IS NOT NULL AND NOT {differs}) "
+                f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
+            )
+            new, changed, unchanged = cursor.fetchone()
+            changes: list[dict[str, object]] = []
+            if changed and sample:
+                cursor.execute(
+                    f"SELECT s.metric_id, s.area_id, s.kind, s.period_kind, s.period_start, "
+                    f"o.value, s.value, o.status, s.status, o.upload_id "
+                    f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
+                    f"WHERE {differs} ORDER BY s.metric_id, s.area_id, s.kind, s.period_start "
+                    f"LIMIT %s",
+                    [sample],
+                )
+                changes = [_change(row) for row in cursor.fetchall()]
+        return Comparison(new, changed, unchanged, changes)
+
+    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
+        self._ensure()
+        params = {"upload": upload_id, "now": now}
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
+                f"note, upload_id, replaced_by_id, replaced_at) "
+                f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, o.note, "
+                f"o.upload_id, %(upload)s, %(now)s "
+                f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
+                f"WHERE {_differs('o', 's')}",
+                params,
+            )
+            with _set_based_fk_checks(cursor, len(self.frame)):
+                assignments = ", ".join(
+                    f"{c} = EXCLUDED.{c}" for c in [*DATA, "upload_id", "updated_at"]
+                )
+                cursor.execute(
+                    f"WITH written AS ("
+                    f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "
+                    f"SELECT {', '.join(COLUMNS)}, %(upload)s, %(now)s FROM {self.table} "
+                    f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {assignments} "
+                    f"WHERE {_differs(OBSERVATION, 'EXCLUDED')} "
+                    f"RETURNING (xmax = 0) AS inserted) "
+                    "SELECT count(*) FILTER (WHERE inserted), "
+                    "count(*) FILTER (WHERE NOT inserted) FROM written",
+                    params,
+                )
+                inserted, updated = cursor.fetchone()
+        return inserted, updated
+
+    def close(self) -> None:
+        if self.connection.connection is None:
+            return  # the connection (and its temporary table) has gone already
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+class _set_based_fk_checks:
+    """For a large load, drop the observation table's foreign keys and add them back after the
+    insert, in the same transaction: adding a key checks every row with one join, where the
+    constraint triggers would run one lookup per row (about three times the cost of the insert
+    itself for a million rows). The table is locked for the rest of the transaction, so nothing
+    else writes rows that skip the check. Small loads keep the ordinary triggers."""
+
+    def __init__(self, cursor, rows: int) -> None:
+        self.cursor = cursor
+        self.rows = rows
+        self.keys: list[tuple[str, str]] = []
+
+    def __enter__(self) -> _set_based_fk_checks:
+        if self.rows < BULK_FK_THRESHOLD:
+            return self
+        cursor = self.cursor
+        cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{OBSERVATION}'::regclass")
+        existing = max(cursor.fetchone()[0], 0)
+        if self.rows < existing:
+            return self  # re-checking the whole table would cost more than the triggers
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            f"WHERE conrelid = '{OBSERVATION}'::regclass AND contype = 'f'"
+        )
+        self.keys = list(cursor.fetchall())
+        for name, _ in self.keys:
+            cursor.execute(f'ALTER TABLE {OBSERVATION} DROP CONSTRAINT "{name}"')
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            return  # the transaction rolls back, restoring the constraints
+        for name, definition in self.keys:
+            self.cursor.execute(f'ALTER TABLE {OBSERVATION} ADD CONSTRAINT "{name}" {definition}')
+
+
+def _change(row) -> dict[str, object]:
+    metric_id, area_id, kind, period_kind, start, old, new, old_status, new_status, upload = row
+    return {
+        "metric_id": metric_id,
+        "area_id": area_id,
+        "kind": kind,
+        "period_kind": period_kind,
+        "period_start": str(start),
+        "old": None if old is None or _isnan(old) else float(old),
+        "new": None if new is None or _isnan(new) else float(new),
+        "old_status": old_status,
+        "new_status": new_status,
+        "old_upload_id": upload,
+    }
+
+
+def _isnan(value: object) -> bool:
+    return isinstance(value, float) and np.isnan(value)
+
+
+# --- SQLite (and any other database): pandas merge and executemany ---------------------------
+
+
+class PandasStage(Staged):
+    def _existing(self) -> pd.DataFrame:
+        """Stored rows for the file's metrics and areas (a superset of its keys), one query."""
+        columns = ["id", *COLUMNS, "upload_id"]
+        if not len(self.frame):
+            return pd.DataFrame(columns=columns)
+        metrics = sorted({int(m) for m in self.frame["metric_id"].unique()})
+        areas = sorted({int(a) for a in self.frame["area_id"].unique()})
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {OBSERVATION} "
+            f"WHERE metric_id IN ({', '.join(['%s'] * len(metrics))}) "
+            f"AND area_id IN ({', '.join(['%s'] * len(areas))})"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*metrics, *areas])
+            rows = cursor.fetchall()
+        existing = pd.DataFrame(rows, columns=columns)
+        existing["period_start"] = existing["period_start"].astype(str)
+        for name in NUMBERS:
+            existing[name] = pd.to_numeric(existing[name], errors="coerce").astype(float)
+        return existing
+
+    def _merged(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        frame = self.frame.copy()
+        frame["metric_id"] = frame["metric_id"].astype("int64")
+        frame["area_id"] = frame["area_id"].astype("int64")
+        existing = self._existing()
+        existing["metric_id"] = existing["metric_id"].astype("int64")
+        existing["area_id"] = existing["area_id"].astype("int64")
+        merged = frame.merge(existing, on=KEY, how="left", suffixes=("", "_old"))
+        found = merged["id"].notna().to_numpy()
+        same = np.ones(len(merged), dtype=bool)
+        for name in NUMBERS:
+            new, old = merged[name].to_numpy(float), merged[f"{name}_old"].to_numpy(float)
+            same &= (new == old) | (np.isnan(new) & np.isnan(old))
+        for name in ("status", "note"):
+            same &= (merged[name].astype(str) == merged[f"{name}_old"].astype(str)).to_numpy()
+        return merged, found, found & ~same
+
+    def compare(self, *, sample: int = 200) -> Comparison:
+        merged, found, changed = self._merged()
+        rows = merged[changed].sort_values(["metric_id", "area_id", "kind", "period_start"])
+        changes = [
+            _change(
+                (
+                    r.metric_id,
+                    r.area_id,
+                    r.kind,
+                    r.period_kind,
+                    r.period_start,
+                    r.value_old,
+                    r.value,
+                    r.status_old,
+                    r.status,
+                    int(r.upload_id),
+                )
+            )
+            for r in rows.head(sample).itertuples()
+        ]
+        return Comparison(
+            int((~found).sum()), int(changed.sum()), int((found & ~changed).sum()), changes
+        )
+
+    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
+        merged, found, changed = self._merged()
+        ops = self.connection.ops
+        stamp = ops.adapt_datetimefield_value(now)
+        old = merged[changed]
+        new = merged[~found]
+
+        def nullable(value: object) -> object:
+            return None if value is None or _isnan(value) else value
+
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
+                "note, upload_id, replaced_by_id, replaced_at) VALUES (%s, %s, %s, %s, %s, %s, "
+                "%s, %s, %s)",
+                [
+                    (
+                        int(r.id),
+                        nullable(r.value_old),
+                        nullable(r.numerator_old),
+                        nullable(r.denominator_old),
+                        r.status_old,
+                        r.note_old,
+                        int(r.upload_id),
+                        upload_id,
+                        stamp,
+                    )
+                    for r in old.itertuples()
+                ],
+            )
+            cursor.executemany(
+                f"UPDATE {OBSERVATION} SET value = %s, numerator = %s, denominator = %s, "
+                "status = %s, note = %s, upload_id = %s, updated_at = %s WHERE id = %s",
+                [
+                    (
+                        nullable(r.value),
+                        nullable(r.numerator),
+                        nullable(r.denominator),
+                        r.status,
+                        r.note,
+                        upload_id,
+                        stamp,
+                        int(r.id),
+                    )
+                    for r in old.itertuples()
+                ],
+            )
+            cursor.executemany(
+                f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "
+                f"VALUES ({', '.join(['%s'] * (len(COLUMNS) + 2))})",
+                [
+                    (
+                        int(r.metric_id),
+                        int(r.area_id),
+                        r.kind,
+                        r.period_kind,
+                        r.period_start,
+                        nullable(r.value),
+                        nullable(r.numerator),
+                        nullable(r.denominator),
+                        r.status,
+                        r.note,
+                        upload_id,
+                        stamp,
+                    )
+                    for r in new.itertuples()
+                ],
+            )
+        return len(new), len(old)

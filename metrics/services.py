@@ -1,0 +1,495 @@
+"""Metric writes: activity uploads (keep, validate and preview, apply or discard) and mapping
+profiles (save, export, import). Views, `import_activity` and the demo loader only call these.
+
+An upload is two-phase. `upload_create` keeps the file with its sha256, reads it with the chosen
+(or guessed) profile and stores the validation report and a preview of what applying would
+change. `upload_apply` applies it in one transaction, set-based (`metrics.bulk`); `upload_remap`
+validates it again with another mapping; `upload_discard` sets it aside. Applying re-reads the
+kept file, so what is applied is exactly what was uploaded, unless the same process validated it
+a moment ago (the command line, the demo loader), which hands its parsed rows straight on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from metrics import bulk
+from metrics.choices import UploadState
+from metrics.ingest import (
+    AreaResolver,
+    IngestError,
+    IngestResult,
+    MetricRule,
+    Profile,
+    ProfileError,
+    RawTable,
+    guess_profile,
+    map_columns,
+    parse,
+    profile_from_json,
+    profile_to_json,
+    read_table,
+)
+from metrics.ingest.types import FindingLog
+from metrics.models import Area, MappingProfile, Metric, Upload
+
+logger = logging.getLogger(__name__)
+
+CHANGES_SHOWN = 200  # changed rows listed in the preview (the counts always cover every row)
+NOTE_LENGTH = 500
+
+
+class UploadError(Exception):
+    """An upload cannot go on: unreadable file, blocking errors, or the wrong state. The message
+    is written for the analyst."""
+
+
+# --- catalogue and areas, as the pure ingest layer wants them ---------------------------------
+
+
+def metric_rules_load() -> dict[str, MetricRule]:
+    """The metric catalogue as ingest rules (from the reference data)."""
+    from metrics.reference import metric_rules
+
+    return metric_rules()
+
+
+def area_resolver_build() -> AreaResolver:
+    from metrics.areas import AreaResolver as DatabaseAreaResolver
+
+    return DatabaseAreaResolver()
+
+
+# --- preparing: read, parse, resolve ids, stage ----------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """An upload's file read and parsed, with database ids, staged for comparing and applying."""
+
+    table: RawTable | None
+    result: IngestResult
+    frame: pd.DataFrame
+    learned: dict[str, str] = field(default_factory=dict)
+    staged: bulk.Staged | None = None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        if self.staged is not None:
+            self.staged.close()
+            self.staged = None
+
+
+def _profile_of(upload: Upload) -> Profile:
+    return Profile.from_dict(upload.profile_snapshot)
+
+
+def _read(upload: Upload, content: bytes | None, profile: Profile) -> RawTable:
+    if content is None:
+        with upload.file.open("rb") as handle:
+            content = handle.read()
+    return read_table(content, upload.original_name, sheet=profile.sheet)
+
+
+def _ids(values: pd.Series, model: type, field_name: str) -> tuple[np.ndarray, set[str]]:
+    """Database ids for a column of codes (one query), and the codes that have none."""
+    codes, uniques = pd.factorize(values)
+    known = dict(
+        model.objects.filter(**{f"{field_name}__in": list(uniques)}).values_list(field_name, "id")
+    )
+    ids = np.array([known.get(u, -1) for u in uniques] or [-1], dtype=np.int64)
+    return ids[codes] if len(values) else np.array([], dtype=np.int64), set(uniques) - set(known)
+
+
+def _iso_dates(values: pd.Series) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    texts = np.array([u.strftime("%Y-%m-%d") for u in uniques] or [""], dtype=object)
+    return texts[codes] if len(values) else np.array([], dtype=object)
+
+
+def _bulk_frame(result: IngestResult) -> pd.DataFrame:
+    records = result.records
+    if records.empty:
+        return bulk.empty_frame()
+    metric_ids, unknown_metrics = _ids(records["metric_code"], Metric, "code")
+    area_ids, unknown_areas = _ids(records["area_code"], Area, "code")
+    if unknown_metrics or unknown_areas:
+        # The resolver and rules come from the same tables, so this means they changed meanwhile.
+        missing = ", ".join(sorted(unknown_metrics | unknown_areas))
+        result.findings.append(
+            _finding("error", f"These codes are no longer in the catalogue or areas: {missing}.")
+        )
+    notes = records["note"].fillna("").astype(str)
+    if (notes.str.len() > NOTE_LENGTH).any():
+        notes = notes.str.slice(0, NOTE_LENGTH)
+    return pd.DataFrame(
+        {
+            "metric_id": metric_ids,
+            "area_id": area_ids,
+            "kind": records["kind"].to_numpy(),
+            "period_kind": records["period_kind"].to_numpy(),
+            "period_start": _iso_dates(records["period_start"]),
+            "value": records["value"].to_numpy(dtype=float),
+            "numerator": records["numerator"].to_numpy(dtype=float),
+            "denominator": records["denominator"].to_numpy(dtype=float),
+            "status": records["status"].to_numpy(),
+            "note": notes.to_numpy(),
+        }
+    )
+
+
+def _finding(severity: str, message: str, **where: Any):
+    from metrics.ingest import Finding
+
+    return Finding(severity, where.get("row"), where.get("column"), where.get("value"), message)
+
+
+def _prepare(
+    upload: Upload,
+    profile: Profile,
+    *,
+    content: bytes | None = None,
+    rules: dict[str, MetricRule] | None = None,
+    resolver: AreaResolver | None = None,
+) -> Prepared:
+    """Read and parse the kept file. An unreadable file gives a result with one error."""
+    try:
+        table = _read(upload, content, profile)
+    except IngestError as exc:
+        result = IngestResult(bulk.empty_frame(), [_finding("error", str(exc))], 0)
+        return Prepared(None, result, bulk.empty_frame(), snapshot=profile.to_dict())
+    resolver = resolver if resolver is not None else area_resolver_build()
+    rules = rules if rules is not None else metric_rules_load()
+    result = parse(table, profile, metrics=rules, resolve_area=resolver)
+    frame = _bulk_frame(result) if not result.has_errors else bulk.empty_frame()
+    learned = dict(getattr(resolver, "learned", {}) or {})
+    return Prepared(table, result, frame, learned=learned, snapshot=profile.to_dict())
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _finding_dict(finding) -> dict[str, Any]:
+    return {
+        "row": finding.row,
+        "column": finding.column,
+        "value": finding.value,
+        "message": finding.message,
+    }
+
+
+def _labels(comparison: bulk.Comparison) -> None:
+    """Codes and names for the ids in the changed-rows sample (two small queries)."""
+    metric_ids = {c["metric_id"] for c in comparison.changes}
+    area_ids = {c["area_id"] for c in comparison.changes}
+    metrics = dict(Metric.objects.filter(id__in=metric_ids).values_list("id", "code"))
+    areas = {a.id: a for a in Area.objects.filter(id__in=area_ids).only("id", "code", "name")}
+    for change in comparison.changes:
+        area = areas.get(change.pop("area_id"))
+        change["metric"] = metrics.get(change.pop("metric_id"), "")
+        change["area_code"] = area.code if area else ""
+        change["area_name"] = area.name if area else ""
+
+
+def _report(
+    upload: Upload, profile: Profile, prepared: Prepared, comparison: bulk.Comparison | None
+) -> dict[str, Any]:
+    result, table = prepared.result, prepared.table
+    mapping: dict[str, Any] = {}
+    if table is not None:
+        mapped = map_columns(table.header, profile, title_lines=table.title_lines, log=FindingLog())
+        mapping = {
+            "roles": mapped.roles,
+            "periods": {name: period.label for name, period in mapped.periods.items()},
+            "measures": {name: list(pair) for name, pair in mapped.measures.items()},
+            "totals": mapped.totals,
+            "unused": mapped.unused,
+        }
+    same_file = [
+        {"id": u.pk, "applied_at": u.applied_at.isoformat() if u.applied_at else None}
+        for u in Upload.objects.filter(sha256=upload.sha256, state=UploadState.APPLIED)
+        .exclude(pk=upload.pk)
+        .only("pk", "applied_at")[:5]
+    ]
+    report: dict[str, Any] = {
+        "file": upload.original_name,
+        "sha256": upload.sha256,
+        "profile": profile.name,
+        "layout": profile.layout,
+        "header": table.header if table is not None else [],
+        "header_row": table.header_row if table is not None else None,
+        "sheet": table.sheet if table is not None else None,
+        "mapping": mapping,
+        "rows": result.rows,
+        "records": len(prepared.frame),
+        "new": comparison.new if comparison else 0,
+        "changed": comparison.changed if comparison else 0,
+        "unchanged": comparison.unchanged if comparison else 0,
+        "changes": comparison.changes if comparison else [],
+        "errors": [_finding_dict(f) for f in result.errors],
+        "warnings": [_finding_dict(f) for f in result.warnings],
+        "aliases_learned": dict(prepared.learned),
+        "same_file_applied": same_file,
+    }
+    report["blocked"] = bool(report["errors"])
+    report["changes_published"] = bool(comparison and comparison.changed)
+    return report
+
+
+def _preview(upload: Upload, prepared: Prepared, *, keep_staged: bool) -> dict[str, Any]:
+    """Compare with what is stored and write the report onto the upload (not saved here)."""
+    profile = Profile.from_dict(prepared.snapshot)
+    comparison = None
+    if not prepared.result.has_errors:
+        prepared.staged = bulk.stage(prepared.frame)
+        try:
+            comparison = prepared.staged.compare(sample=CHANGES_SHOWN)
+        finally:
+            if not keep_staged:
+                prepared.close()
+        _labels(comparison)
+    report = _report(upload, profile, prepared, comparison)
+    upload.report = report
+    upload.rows = report["rows"]
+    upload.new_count = report["new"]
+    upload.changed_count = report["changed"]
+    upload.unchanged_count = report["unchanged"]
+    return report
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def upload_create(
+    *,
+    content: bytes,
+    filename: str,
+    user: AbstractBaseUser | None = None,
+    profile: MappingProfile | None = None,
+    definition: Profile | None = None,
+    is_demo: bool = False,
+    keep_for_apply: bool = False,
+    rules: dict[str, MetricRule] | None = None,
+    resolver: AreaResolver | None = None,
+) -> Upload:
+    """Keep the file and its sha256, read it with `definition` (a profile not saved), or the saved
+    `profile`, or one guessed from its header, and store the validation report and preview.
+
+    Raises UploadError when the file cannot be read at all (nothing is kept then: there is
+    nothing to map or apply). With `keep_for_apply`, the parsed rows stay on the returned object
+    for an `upload_apply` in the same process."""
+    if not content or not content.strip():
+        raise UploadError(f"'{filename}' is empty.")
+    if definition is None and profile is not None:
+        definition = Profile.from_dict(profile.definition)
+    if definition is None:
+        try:
+            table = read_table(content, filename)
+        except IngestError as exc:
+            raise UploadError(str(exc)) from None
+        definition = guess_profile(table.header, title_lines=table.title_lines)
+    upload = Upload(
+        original_name=filename[:255],
+        sha256=sha256_of(content),
+        size=len(content),
+        profile=profile,
+        profile_snapshot=definition.to_dict(),
+        state=UploadState.VALIDATED,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+        is_demo=is_demo,
+    )
+    prepared = _prepare(upload, definition, content=content, rules=rules, resolver=resolver)
+    if prepared.table is None:
+        raise UploadError(prepared.result.errors[0].message)
+    keep = keep_for_apply and not prepared.result.has_errors
+    _preview(upload, prepared, keep_staged=keep)
+    upload.file.save(filename, ContentFile(content), save=False)
+    upload.save()
+    if keep:
+        upload._prepared = prepared  # type: ignore[attr-defined]
+    return upload
+
+
+def upload_remap(
+    *,
+    upload: Upload,
+    definition: Profile,
+    profile: MappingProfile | None = None,
+    rules: dict[str, MetricRule] | None = None,
+    resolver: AreaResolver | None = None,
+) -> Upload:
+    """Validate the kept file again with another mapping, replacing the report and preview."""
+    if upload.state not in (UploadState.VALIDATED, UploadState.FAILED):
+        raise UploadError(f"This upload is {upload.get_state_display().lower()}; upload it again.")
+    prepared = _prepare(upload, definition, rules=rules, resolver=resolver)
+    _preview(upload, prepared, keep_staged=False)
+    upload.profile_snapshot = definition.to_dict()
+    upload.profile = profile
+    upload.state = UploadState.VALIDATED
+    upload.save()
+    return upload
+
+
+def upload_preview(*, upload: Upload) -> dict[str, Any]:
+    """Validate again with the upload's own mapping (e.g. after the catalogue or the stored
+    values changed) and return the fresh report."""
+    upload_remap(upload=upload, definition=_profile_of(upload), profile=upload.profile)
+    return upload.report
+
+
+def upload_apply(
+    *,
+    upload: Upload,
+    user: AbstractBaseUser | None = None,
+    rules: dict[str, MetricRule] | None = None,
+    resolver: AreaResolver | None = None,
+) -> Upload:
+    """Apply a validated upload in one transaction: new values inserted, changed values updated
+    with their earlier versions kept as revisions, unchanged values left alone (so applying the
+    same file twice changes nothing). Legacy codes matched by name are remembered as aliases.
+
+    Raises UploadError when the upload has blocking errors or was applied or discarded already.
+    Any other failure rolls everything back, marks the upload failed and re-raises."""
+    prepared: Prepared | None = getattr(upload, "_prepared", None)
+    if prepared is not None and prepared.snapshot != upload.profile_snapshot:
+        prepared.close()
+        prepared = None
+    try:
+        with transaction.atomic():
+            locked = Upload.objects.select_for_update().get(pk=upload.pk)
+            if locked.state not in (UploadState.VALIDATED, UploadState.FAILED):
+                raise UploadError(
+                    f"This upload is {locked.get_state_display().lower()} already; "
+                    "nothing was changed."
+                )
+            if prepared is None:
+                prepared = _prepare(locked, _profile_of(locked), rules=rules, resolver=resolver)
+            if prepared.result.has_errors:
+                count = len(prepared.result.errors)
+                raise UploadError(
+                    f"The file has {count:,} error{'s' if count != 1 else ''}; fix "
+                    f"{'them' if count != 1 else 'it'} and upload it again. Nothing was applied."
+                )
+            if prepared.staged is None:
+                prepared.staged = bulk.stage(prepared.frame)
+            now = timezone.now()
+            inserted, updated = prepared.staged.apply(upload_id=locked.pk, now=now)
+            _aliases_remember(prepared.learned, locked)
+            locked.state = UploadState.APPLIED
+            locked.applied_by = user if user is not None and user.is_authenticated else None
+            locked.applied_at = now
+            locked.new_count = inserted
+            locked.changed_count = updated
+            locked.unchanged_count = len(prepared.frame) - inserted - updated
+            locked.report = {
+                **locked.report,
+                "new": inserted,
+                "changed": updated,
+                "unchanged": locked.unchanged_count,
+                "applied_at": now.isoformat(),
+            }
+            locked.save()
+    except UploadError:
+        raise
+    except Exception as exc:
+        logger.exception("Applying upload %s failed", upload.pk)
+        report = {**upload.report, "failure": f"Applying failed, so nothing was applied: {exc}"}
+        Upload.objects.filter(pk=upload.pk).update(state=UploadState.FAILED, report=report)
+        upload.state, upload.report = UploadState.FAILED, report
+        raise
+    finally:
+        if prepared is not None:
+            prepared.close()
+        upload.__dict__.pop("_prepared", None)
+    return locked
+
+
+def _aliases_remember(learned: dict[str, str], upload: Upload) -> None:
+    if learned:
+        from metrics.areas import area_aliases_remember
+
+        area_aliases_remember(learned, upload=upload)
+
+
+def upload_discard(*, upload: Upload, user: AbstractBaseUser | None = None) -> Upload:
+    """Set a validated upload aside; its file is kept, nothing is applied."""
+    with transaction.atomic():
+        locked = Upload.objects.select_for_update().get(pk=upload.pk)
+        if locked.state not in (UploadState.VALIDATED, UploadState.FAILED):
+            raise UploadError(
+                f"This upload is {locked.get_state_display().lower()}; it cannot be discarded."
+            )
+        locked.state = UploadState.DISCARDED
+        locked.report = {
+            **locked.report,
+            "discarded_by": user.get_username()
+            if user is not None and user.is_authenticated
+            else "",
+            "discarded_at": timezone.now().isoformat(),
+        }
+        locked.save()
+    return locked
+
+
+def upload_table(upload: Upload) -> RawTable:
+    """The kept file read with the upload's mapping (for the mapping page); IngestError if not."""
+    return _read(upload, None, _profile_of(upload))
+
+
+# --- profiles --------------------------------------------------------------------------------
+
+
+def profile_save(
+    *,
+    name: str,
+    definition: Profile,
+    user: AbstractBaseUser | None = None,
+    source: str | None = None,
+) -> MappingProfile:
+    """Save a mapping under `name`, replacing a profile of that name."""
+    name = name.strip()
+    if not name:
+        raise ProfileError("Give the profile a name.")
+    definition = Profile.from_dict({**definition.to_dict(), "name": name})
+    if source is not None:
+        definition.source = source
+    saved, created = MappingProfile.objects.get_or_create(
+        name=name,
+        defaults={
+            "source": definition.source,
+            "definition": definition.to_dict(),
+            "created_by": user if user is not None and user.is_authenticated else None,
+        },
+    )
+    if not created:
+        saved.source = definition.source
+        saved.definition = definition.to_dict()
+        saved.save()
+    return saved
+
+
+def profile_export(*, profile: MappingProfile) -> str:
+    """The profile as JSON (format version 1, documented in the README)."""
+    return profile_to_json(Profile.from_dict({**profile.definition, "name": profile.name}))
+
+
+def profile_import(
+    *, text: str, user: AbstractBaseUser | None = None, name: str | None = None
+) -> MappingProfile:
+    """Save a profile from exported JSON. Raises ProfileError naming the bad key."""
+    definition = profile_from_json(text)
+    return profile_save(name=name or definition.name, definition=definition, user=user)
