@@ -99,6 +99,7 @@ class MetricSeries:
 
 
 def _add_months(day: date, count: int) -> date:
+    # Same arithmetic as metrics.periods, whose helper is private to that module.
     index = day.year * 12 + day.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
@@ -383,13 +384,19 @@ def series_table(series: MetricSeries) -> list[dict]:
                 "actual": actual,
                 "baseline": baseline,
                 "variance": variance,
-                "variance_pct": None
-                if variance is None or not plan
-                else round(variance / abs(plan) * 100, 1),
+                "variance_pct": _percent(variance, plan),
                 "cumulative_variance": None if variance is None else running,
             }
         )
     return rows
+
+
+def _percent(variance: float | None, plan: float | None) -> float | None:
+    """Variance as a percentage of plan, to one decimal place as the source tables print it;
+    None when there is nothing to divide by."""
+    if variance is None or not plan:
+        return None
+    return round(variance / abs(plan) * 100, 1)
 
 
 # --- SPC ----------------------------------------------------------------------------------
@@ -555,8 +562,8 @@ def small_multiple(series: MetricSeries, *, status_label: str | None = None) -> 
     layout["xaxis"] = {"type": "date", "tickformat": "%b %y", "nticks": 4}
     layout["yaxis"] = {"title": {"text": series.unit, "font": {"size": 11}}, "tickformat": ","}
     for trace in figure["data"]:
-        trace.pop("marker", None)
-        trace["mode"] = "lines"
+        # Small markers, not none: a month with gaps either side must still show.
+        trace["marker"]["size"] = 3
     return figure
 
 
@@ -637,7 +644,7 @@ def _reference_lines(
         for name, value, dash in zip(
             ("Lower quartile", "Median", "Upper quartile"),
             quartile_values,
-            ("dot", "dash", "dot"),
+            ("dot", "dash", "dashdot"),
             strict=True,
         ):
             lines.append((f"{name} {_number(round(value, 1))}", value, DARK_GREY, dash))
