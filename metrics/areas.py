@@ -36,13 +36,13 @@ OTHER_NATION_TYPES = {
 
 # English ONS code types that are real places but not Health and Wellbeing Board areas.
 NOT_HWB_TYPES = {
-    "E07": "district",
-    "E05": "electoral ward",
-    "E01": "lower layer super output area",
-    "E02": "middle layer super output area",
-    "E38": "NHS clinical commissioning group or sub-ICB location",
-    "E54": "integrated care board",
-    "E40": "NHS England region",
+    "E07": "a district",
+    "E05": "an electoral ward",
+    "E01": "a lower layer super output area",
+    "E02": "a middle layer super output area",
+    "E38": "an NHS clinical commissioning group or sub-ICB location",
+    "E54": "an integrated care board",
+    "E40": "an NHS England region",
 }
 
 # Words that name the council rather than the place: "Trafford Council",
@@ -251,12 +251,15 @@ class AreaResolver:
         if what:
             label = f"{name} ({code})" if name else code
             return AreaMatch(
-                None, "out_of_scope", f"{label} is a {what}, not a Health and Wellbeing Board area."
+                None, "out_of_scope", f"{label} is {what}, not a Health and Wellbeing Board area."
             )
         if name:
             suggestions = self._suggest(name)
         else:
-            codes = [c for c, a in self._by_code.items() if a.kind != "district"]
+            # Codes of the same type first (E08… for E08…): a typo rarely changes the type.
+            codes = [
+                c for c, a in self._by_code.items() if a.kind != "district" and c[:3] == code[:3]
+            ] or [c for c, a in self._by_code.items() if a.kind != "district"]
             near = difflib.get_close_matches(code, codes, n=5, cutoff=0.75)
             suggestions = [self._by_code[c].label for c in near]
         return AreaMatch(None, "unknown", f"'{code}' is not a known ONS area code.", suggestions)
@@ -303,11 +306,16 @@ class AreaResolver:
         return AreaMatch(area.code, "legacy" if legacy else "area", message)
 
     def _suggest(self, name: str, limit: int = 5) -> list[str]:
-        """The closest known area names to `name`, best first, as 'Name (CODE)'."""
+        """The closest known area names to `name`, best first, as 'Name (CODE)': names that
+        start with or contain the text first ('Stockton' → Stockton-on-Tees), then difflib's."""
         key = normalise_area_name(name)
         if not key:
             return []
-        keys = difflib.get_close_matches(key, list(self._suggestable), n=limit * 2, cutoff=0.6)
+        keys = sorted(
+            (k for k in self._suggestable if k.startswith(key) or (len(key) > 3 and key in k)),
+            key=lambda k: (not k.startswith(key), len(k), k),
+        )
+        keys += difflib.get_close_matches(key, list(self._suggestable), n=limit * 2, cutoff=0.6)
         labels: list[str] = []
         for found in keys:
             for area in self._suggestable[found]:
