@@ -13,7 +13,7 @@ statement about the target itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -43,7 +43,8 @@ _POLARITY_WORDS = {"lower_is_better": "lower is better", "higher_is_better": "hi
 
 @dataclass(frozen=True)
 class MetricStatus:
-    """The status, its label and GOV.UK tag class, and the reason in words."""
+    """The status, its label and GOV.UK tag class, and the reason in words. Label, colour and
+    tag class are fields (derived from `code`) so that `dataclasses.asdict` carries them."""
 
     code: str
     reason: str
@@ -51,18 +52,14 @@ class MetricStatus:
     plan: float | None = None
     variance_pct: float | None = None
     months_with_actuals: int = 0
+    label: str = field(init=False)
+    colour: str = field(init=False)
+    tag_class: str = field(init=False)
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.code]
-
-    @property
-    def colour(self) -> str:
-        return COLOURS[self.code]
-
-    @property
-    def tag_class(self) -> str:
-        return f"govuk-tag--{self.colour}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", LABELS[self.code])
+        object.__setattr__(self, "colour", COLOURS[self.code])
+        object.__setattr__(self, "tag_class", f"govuk-tag--{COLOURS[self.code]}")
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,15 @@ def test_two_beyond_two_sigma_with_the_third_below_the_mean_are_not():
     assert flagged(result, "two_of_three") == []
 
 
+def test_two_near_limits_on_opposite_sides_are_not_special_cause():
+    # NHSRplotthedots issue #143: 5.5 then −5.5 in a symmetric series.
+    values = [1, -1] * 7 + [5.5, -5.5]
+    result = xmr(monthly(values))
+    seg = result.segments[0]
+    assert seg.upper_two_sigma < 5.5 and seg.lower_two_sigma > -5.5  # both beyond 2σ
+    assert flagged(result, "two_of_three") == []
+
+
 def test_one_point_beyond_two_sigma_is_not_enough():
     result = xmr(monthly([*BASE, 16, 12, 12, 10, *TAIL]))
     assert result.segments[0].upper_two_sigma < 16

@@ -1,6 +1,7 @@
 """BCF on-track status: each outcome, both polarities, the tolerance boundary, missing months,
 and complete years judged against the annual target or the full-year plan."""
 
+from dataclasses import asdict
 from datetime import date
 
 import pytest
@@ -247,6 +248,12 @@ def test_a_closed_year_of_averages_is_judged_on_the_months_there_are():
     )
     assert result.code == "achieved"
     assert result.reason.endswith("11 of 12 months have actuals")
+
+
+def test_status_as_a_dict_carries_label_and_tag_class():
+    fields = asdict(status({}))
+    assert fields["label"] == "Data not available"
+    assert fields["tag_class"] == "govuk-tag--grey"
 
 
 def test_unknown_polarity_is_refused():
