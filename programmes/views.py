@@ -271,7 +271,14 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             forecast_end=f"{latest.forecast_end:%d/%m/%Y}" if latest.forecast_end else "",
             forecast_reason=latest.forecast_reason,
         )
-    form = StatusUpdateForm(request.POST or None, milestone=milestone, initial=initial)
+    # Ids carry the milestone, so an inline form never shares ids with the list's filters or
+    # with another row's open form.
+    form = StatusUpdateForm(
+        request.POST or None,
+        milestone=milestone,
+        initial=initial,
+        auto_id=f"status-{milestone.pk}-%s",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             update = services.status_record(

@@ -65,7 +65,7 @@ def test_amber_without_path_to_green_shows_error_summary_and_keeps_typed_text(pm
     assert response.status_code == 200
     assert 'class="govuk-error-summary"' in html
     assert "There is a problem" in html
-    assert '<a href="#id_path_to_green">' in html
+    assert f'<a href="#status-{milestone.pk}-path_to_green">' in html
     assert ">Two vacancies</textarea>" in html
     assert ">Met the board</textarea>" in html
     assert 'value="amber" checked' in html
@@ -103,7 +103,7 @@ def test_a_bad_forecast_date_is_a_field_error_not_a_500(pm_client, milestone, ty
     response = _post(pm_client, milestone, forecast_end=typed)
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<a href="#id_forecast_end">' in html
+    assert f'<a href="#status-{milestone.pk}-forecast_end">' in html
     assert f'value="{typed}"' in html
     assert StatusUpdate.objects.count() == 0
 
