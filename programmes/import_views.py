@@ -100,7 +100,8 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     report = plan_import.report
     messages.success(
         request,
-        f"Plan imported as at {plan_import.as_of:%d %B %Y}: {report['created']} created, "
+        f"Plan imported as at {plan_import.as_of.day} {plan_import.as_of:%B %Y}: "
+        f"{report['created']} created, "
         f"{report['updated']} updated, {report['unchanged']} unchanged, "
         f"{report['removed']} removed.",
     )

@@ -53,7 +53,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10  # title rows above the header, as exported trackers often have
 
-Cell = str | date | None
+Cell = str | int | float | date | None
 
 
 class PlanFileError(ValueError):
@@ -199,7 +199,9 @@ def _cell(values: list[Cell], position: int) -> Cell:
     if value is None or isinstance(value, date):
         return value
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        return int(value)
+    if isinstance(value, int | float):
+        return value  # kept a number, so a Ref typed as 1.1 can be flagged
     return str(value).strip()
 
 
