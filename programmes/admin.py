@@ -6,7 +6,7 @@ from programmes import models
 class FrameworkCodeInline(admin.TabularInline):
     model = models.FrameworkCode
     extra = 0
-    fields = ("code", "title", "description", "position")
+    fields = ("code", "title", "description", "aliases", "position")
 
 
 @admin.register(models.Framework)
@@ -45,3 +45,25 @@ class PersonAdmin(admin.ModelAdmin):
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "area", "rating_scale", "reporting_date", "is_demo")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(models.PlanImport)
+class PlanImportAdmin(admin.ModelAdmin):
+    """Imports are history: readable here, changed only through the import pages."""
+
+    list_display = ("original_name", "programme", "as_of", "state", "uploaded_by", "uploaded_at")
+    list_filter = ("state", "programme")
+    search_fields = ("original_name", "sha256")
+    readonly_fields = [f.name for f in models.PlanImport._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(models.UnresolvedReference)
+class UnresolvedReferenceAdmin(admin.ModelAdmin):
+    list_display = ("raw_token", "milestone", "framework", "resolved_code", "resolved_by")
+    list_filter = ("framework",)
+    search_fields = ("raw_token", "milestone__ref", "milestone__title")
+    raw_id_fields = ("milestone",)
+    readonly_fields = ("resolved_by", "resolved_at")

@@ -1148,6 +1148,8 @@ def plan_import_preview(
 def plan_import_apply(*, plan_import: PlanImport, user=None) -> PlanImport:
     """Apply a previewed import in one transaction, re-reading the kept original file."""
     plan_import = PlanImport.objects.select_for_update().get(pk=plan_import.pk)
+    # One import at a time per programme: a second waits here, then sees the first's result.
+    Programme.objects.select_for_update().filter(pk=plan_import.programme_id).first()
     if plan_import.state != ImportState.PREVIEWED:
         raise PlanImportError(
             f"This import is already {plan_import.get_state_display().lower()}; upload the "
