@@ -114,6 +114,7 @@ class _Area:
     kind: str
     is_hwb: bool
     is_comparator: bool
+    valid_from: date | None
     valid_to: date | None
 
     @property
@@ -137,7 +138,7 @@ class AreaResolver:
 
     def __init__(self) -> None:
         rows = Area.objects.only(
-            "pk", "code", "name", "kind", "is_hwb", "is_comparator", "valid_to"
+            "pk", "code", "name", "kind", "is_hwb", "is_comparator", "valid_from", "valid_to"
         )
         self._by_code: dict[str, _Area] = {}
         self._by_id: dict[int, _Area] = {}
@@ -148,6 +149,7 @@ class AreaResolver:
                 kind=row.kind,
                 is_hwb=row.is_hwb,
                 is_comparator=row.is_comparator,
+                valid_from=row.valid_from,
                 valid_to=row.valid_to,
             )
             self._by_code[normalise_area_code(area.code)] = area
@@ -223,6 +225,9 @@ class AreaResolver:
             if found is not None:
                 return self._answer(found[0], also=found[1:])
         if found is not None:
+            # A pre-2009 code means an old file: of two areas with one name (Somerset), the one
+            # that existed then, not its successor.
+            found = sorted(found, key=lambda a: (a.kind == "district", a.valid_from is not None))
             area = found[0]
             if area.kind != "district":
                 self.learned[code] = area.code
@@ -295,7 +300,8 @@ class AreaResolver:
                 )
             else:
                 notes.append(f"{area.label} was abolished on {_long_date(area.valid_to)}.")
-        others = [a for a in also if a.code != area.code and a.kind != "district"]
+        named = {area.code, *(s.code for s in self._successors.get(area.code, []))}
+        others = [a for a in also if a.code not in named and a.kind != "district"]
         if others:
             notes.append(
                 f"The name also fits {', '.join(a.label for a in others)}; taken as {area.label}."

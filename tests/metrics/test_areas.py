@@ -200,6 +200,13 @@ def test_a_legacy_code_with_a_name_variant_still_matches(resolver):
     assert (match.code, match.kind) == ("E06000004", "legacy")
 
 
+def test_a_legacy_code_with_a_shared_name_means_the_area_of_its_time(resolver):
+    match = resolver("40UD", "Somerset")
+    assert (match.code, match.kind) == ("E10000027", "legacy")
+    assert "abolished on 31 March 2023" in match.message
+    assert "Somerset (E06000066)" in match.message
+
+
 def test_a_legacy_code_without_a_usable_name_is_unknown(resolver):
     match = resolver("318", None)
     assert (match.code, match.kind) == (None, "unknown")
