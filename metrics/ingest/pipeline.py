@@ -366,7 +366,7 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
     column = ctx.mapping.roles.get("area_code") or ctx.mapping.roles.get("area_name")
     for index, positions in _groups(codes).items():
         match = answers[index]
-        if match.kind == "area":
+        if match.kind == "area" and not match.message:
             continue
         rows = _rows(frame, positions)
         code, name = str(keys.iloc[positions[0]]).split("\x1f")
@@ -378,7 +378,12 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
         )
         detail = f" {match.message}" if match.message else ""
         where = {"row": rows[0], "column": column, "value": code or name}
-        if match.kind == "comparator":
+        if match.kind == "area":
+            # A known area with a caveat, e.g. abolished in a boundary change: kept, but said.
+            ctx.log.add(
+                "warning", f"Area {label} ({describe_rows(rows)}): {match.message}", **where
+            )
+        elif match.kind == "comparator":
             ctx.log.add(
                 "warning",
                 f"Area {label} is a comparator, not a programme area; its "

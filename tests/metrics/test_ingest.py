@@ -477,6 +477,19 @@ def test_areas_out_of_scope_unknown_comparator_and_legacy() -> None:
     assert sorted(result.records["area_code"]) == ["E08000031", "E08000037", "E92000001"]
 
 
+def test_known_area_with_a_caveat_is_kept_with_a_warning() -> None:
+    """An abolished area (a boundary change) is still stored, but the uploader is told."""
+
+    def resolver(code: str | None, name: str | None) -> AreaMatch:
+        return AreaMatch(code, "area", "Abolished on 31 March 2019; succeeded by E06000058.")
+
+    table = read_table((LONG_HEADER + "E06000028,2018-04,falls_65,5\n").encode(), "b.csv")
+    result = parse(table, guess_profile(table.header), metrics=METRICS, resolve_area=resolver)
+    assert list(result.records["area_code"]) == ["E06000028"]
+    warning = only(result, "E06000028")
+    assert warning.severity == "warning" and "succeeded by E06000058" in warning.message
+
+
 def test_each_distinct_area_is_resolved_once() -> None:
     areas = Areas()
     text = LONG_HEADER + "".join(
