@@ -5,7 +5,8 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from integration.exports import Column
 from integration.tables import GovukTable
@@ -121,9 +122,25 @@ class MilestoneTable(GovukTable):
 
     def __init__(self, *args, programme, can_edit: bool = False, **kwargs) -> None:
         self.programme = programme
+        self._cell_plan = None
         if not can_edit:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "actions")
         super().__init__(*args, **kwargs)
+
+    def row_html(self, record: Milestone) -> SafeString:
+        """One row's HTML, the same markup django-tables2's cell loop makes, without its
+        per-cell signature introspection (most of the page's time at 50 rows)."""
+        if self._cell_plan is None:
+            self._cell_plan = [
+                (getattr(self, f"render_{c.name}"), c.attrs["td"].as_html()) for c in self.columns
+            ]
+        cells = "".join(
+            f"<td {attrs}>{conditional_escape(render(record=record))}</td>"
+            for render, attrs in self._cell_plan
+        )
+        return mark_safe(  # noqa: S308 - every cell is escaped above
+            f'<tr class="govuk-table__row" id="milestone-row-{record.pk}">{cells}</tr>'
+        )
 
     def _milestone_url(self, record: Milestone) -> str:
         return reverse("programmes:milestone_detail", args=[self.programme.slug, record.pk])
@@ -181,16 +198,15 @@ class MilestoneTable(GovukTable):
         return governance_text(record)
 
     def render_references(self, record: Milestone) -> str:
-        codes = format_html_join(", ", "{}", ((c,) for c in reference_codes(record)))
+        codes = escape(", ".join(reference_codes(record)))
         unresolved = unresolved_tokens(record)
         if not unresolved:
             return codes
-        flagged = format_html_join(
-            " ",
-            '<strong class="govuk-tag govuk-tag--grey">{} unresolved</strong>',
-            ((t,) for t in unresolved),
+        flagged = " ".join(
+            f'<strong class="govuk-tag govuk-tag--grey">{escape(t)} unresolved</strong>'
+            for t in unresolved
         )
-        return format_html("{} {}", codes, flagged) if codes else flagged
+        return mark_safe(f"{codes} {flagged}" if codes else flagged)  # noqa: S308 - escaped
 
     def render_actions(self, record: Milestone) -> str:
         url = reverse("programmes:status_update", args=[self.programme.slug, record.pk])

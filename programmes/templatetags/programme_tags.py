@@ -45,3 +45,9 @@ def plan_date(value: date | None, precision: str = DatePrecision.DAY) -> str:
 @register.filter
 def day_date(value: date | None) -> str:
     return plan_date_text(value, DatePrecision.DAY)
+
+
+@register.filter
+def milestone_row(table, record):
+    """A milestone list row rendered by its table (see MilestoneTable.row_html)."""
+    return table.row_html(record)
