@@ -702,11 +702,19 @@ class _Run:
                 first_row[p.key] = p.row
 
     def _match(self, rows: list[ParsedRow]) -> dict[int, Milestone]:
+        # Everything the row comparison reads, fetched once: a fixed number of queries
+        # however long the plan is.
         existing = list(
             Milestone.objects.filter(programme=self.programme)
-            .select_related("workstream")
+            .select_related("workstream", "governance_body")
+            .prefetch_related("leads", "unresolved_references", "milestonereference_set")
             .order_by(F("removed_on").asc(nulls_first=True), "position", "id")
         )
+        self.in_force: dict[int, StatusUpdate] = {}
+        for update in StatusUpdate.objects.filter(
+            milestone__programme=self.programme, as_of__lte=self.as_of
+        ).order_by("milestone_id", "-as_of", "-recorded_at", "-id"):
+            self.in_force.setdefault(update.milestone_id, update)
         by_key: dict[str, list[Milestone]] = defaultdict(list)
         for m in existing:
             computed = import_key(m.workstream.number, m.ref, m.title)
@@ -926,9 +934,7 @@ class _Run:
             UnresolvedReference.objects.filter(pk__in=stale).delete()
             changed = True
         current_refs = (
-            {}
-            if created
-            else {r.code_id: r for r in MilestoneReference.objects.filter(milestone=milestone)}
+            {} if created else {r.code_id: r for r in milestone.milestonereference_set.all()}
         )
         gone = [r.pk for code_id, r in current_refs.items() if code_id not in desired]
         if gone:
@@ -963,11 +969,7 @@ class _Run:
             if canon in self.table.headers:
                 compare[attribute] = getattr(p, attribute)
         if not created:
-            in_force = (
-                StatusUpdate.objects.filter(milestone=milestone, as_of__lte=self.as_of)
-                .order_by("-as_of", "-recorded_at", "-id")
-                .first()
-            )
+            in_force = self.in_force.get(milestone.pk)
             if in_force is not None and all(getattr(in_force, k) == v for k, v in compare.items()):
                 return False
         try:

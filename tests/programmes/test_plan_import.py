@@ -465,3 +465,27 @@ def test_import_plan_exits_non_zero_on_errors(programme, tmp_path):
     assert report["errors"][0]["row"] == 2
     assert report["errors"][0]["column"] == "End Date"
     assert Milestone.objects.count() == 0
+
+
+def _plan_csv(rows: int) -> bytes:
+    lines = ["Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status,Governance,AOI"]
+    for i in range(rows):
+        lines.append(f'Digital,1.{i},Milestone {i},TM/EL,Aug 2018,March 2019,G,JCB,"AOI8, AOI9"')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_previewing_an_unchanged_plan_costs_the_same_queries_for_10_and_100_rows(programme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for rows in (10, 100):
+        content = _plan_csv(rows)
+        run_import(programme, content)
+        with CaptureQueriesContext(connection) as queries:
+            report = plan_import_preview(
+                programme=programme, file_name="p.csv", content=content, as_of=AS_OF, keep=False
+            ).report
+        assert report["unchanged"] == rows
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
