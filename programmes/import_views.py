@@ -48,6 +48,10 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
     initial = {}
     if slug := request.GET.get("programme"):
         initial["programme"] = Programme.objects.filter(slug=slug).first()
+    else:
+        only = list(Programme.objects.all()[:2])
+        if len(only) == 1:
+            initial["programme"] = only[0]
     form = PlanImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -376,7 +376,38 @@ class _RowParser:
             errors=errors,
         )
         self._status_rules(parsed, error)
+        self._length_rules(parsed, error)
         return parsed
+
+    def _length_rules(self, parsed: ParsedRow, error) -> None:
+        """Cells longer than their database column: an error, never a crash or a silent cut."""
+        checks = [
+            ("workstream", parsed.workstream_text, Workstream, "name"),
+            ("ref", parsed.ref, Milestone, "ref"),
+            ("leads", parsed.lead_text, Milestone, "lead_text"),
+            ("section", parsed.section, Milestone, "section"),
+            ("sub_group", parsed.sub_group, Milestone, "sub_group"),
+            ("references", parsed.references.raw, Milestone, "references_raw"),
+            ("start", parsed.start.raw, Milestone, "baseline_start_raw"),
+            ("end", parsed.end.raw, Milestone, "baseline_end_raw"),
+            ("status", parsed.status.raw, StatusUpdate, "rating_raw"),
+            ("governance", parsed.governance, Milestone, "governance_raw"),
+        ]
+        checks += [("leads", lead.text, Person, "name") for lead in parsed.leads]
+        checks += [
+            ("references", u.raw, UnresolvedReference, "raw_token")
+            for u in parsed.references.unresolved
+        ]
+        reported: set[str] = set()
+        for canon, value, model, name in checks:
+            limit = model._meta.get_field(name).max_length
+            if len(value) > limit and canon not in reported:
+                reported.add(canon)
+                error(
+                    canon,
+                    value[:60],
+                    f"This cell is {len(value)} characters long; at most {limit} fit here.",
+                )
 
     def _date(self, row, canon, value, context_year, error, warn) -> pp.PlanDate:
         try:
@@ -478,7 +509,6 @@ class _Run:
         self.older = latest is not None and as_of < latest
         self.actions: list[dict[str, Any]] = []
         self.counts = Counter()
-        self.bodies_warned: set[str] = set()
 
     def warn(self, row, canon, value, message) -> None:
         column = self.table.headers.get(canon, canon) if canon else None
@@ -533,7 +563,9 @@ class _Run:
             milestone = matches.get(p.row)
             saved[p.row] = self._row(p, milestone, workstreams[p.workstream_number], position)
         self._parents(good, saved)
-        removed = self._removed({m.pk for m in saved.values()})
+        # With errors nothing applies, and rows with errors would look removed: say nothing.
+        has_errors = any(f.level == "error" for f in self.findings)
+        removed = [] if has_errors else self._removed({m.pk for m in saved.values()})
         errors = [_finding_dict(f) for f in self.findings if f.level == "error"]
         warnings = [_finding_dict(f) for f in self.findings if f.level == "warning"]
         errors.sort(key=lambda f: f["row"] or 0)
@@ -632,7 +664,7 @@ class _Run:
                     continue
             if p.workstream_text:
                 earlier = names_of_number.setdefault(p.workstream_number, p.workstream_text)
-                if earlier != p.workstream_text:
+                if title_key(earlier) != title_key(p.workstream_text):
                     p.errors.append(
                         pp.Finding(
                             "error",

@@ -489,3 +489,15 @@ def test_previewing_an_unchanged_plan_costs_the_same_queries_for_10_and_100_rows
         assert report["unchanged"] == rows
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_row_with_an_error_is_not_reported_as_removed(programme):
+    run_import(programme, demo_bytes())
+    broken = replace_in_row(
+        demo_bytes(), "Review and improve access to support", "Aug 2018", "Smarch 2018"
+    )
+    report = plan_import_preview(
+        programme=programme, file_name="p.csv", content=broken, as_of=AS_OF, keep=False
+    ).report
+    assert len(report["errors"]) == 1
+    assert report["removed"] == 0 and report["removed_milestones"] == []

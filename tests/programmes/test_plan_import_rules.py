@@ -368,3 +368,25 @@ def test_plan_file_read_skips_blank_rows(programme):
         file_name="p.csv", content=csv_bytes([row(), ["", "", "", "", "", "", ""]])
     )
     assert len(table.rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("Ref", "1." + "1" * 40),
+        ("Workstream", "W" * 301),
+        ("Lead", "A" * 301),
+        ("Status", "x" * 101),
+    ],
+)
+def test_a_cell_too_long_for_its_column_is_an_error_not_a_crash(programme, column, value):
+    error = only_error(preview(programme, csv_bytes([row(**{column: value})])))
+    assert error["column"] == column and "characters long" in error["message"]
+
+
+def test_workstream_names_differing_only_in_case_are_the_same_workstream(programme):
+    report = preview(
+        programme,
+        csv_bytes([row(), row(Workstream="DIGITAL", Ref="1.2", **{"Project milestone": "B"})]),
+    )
+    assert report["errors"] == []
