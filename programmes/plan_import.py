@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -159,15 +158,20 @@ def _read_csv(content: bytes, findings: list[pp.Finding]) -> list[list[Cell]]:
 def _read_xlsx(content: bytes) -> list[list[Cell]]:
     import openpyxl
 
+    unreadable = PlanFileError(
+        "The file is not a readable Excel workbook. Open it in Excel, save it as .xlsx "
+        "and upload again."
+    )
+    # A damaged workbook can fail in the zip, XML or openpyxl layers with many exception
+    # types; any of them means the same thing to the person uploading it.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise PlanFileError(
-            "The file is not a readable Excel workbook. Open it in Excel, save it as .xlsx "
-            "and upload again."
-        ) from None
+    except Exception:
+        raise unreadable from None
     try:
         sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets]
+    except Exception:
+        raise unreadable from None
     finally:
         workbook.close()
     # The first sheet that has a plan header row; trackers often have a cover sheet first.

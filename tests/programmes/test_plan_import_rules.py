@@ -390,3 +390,13 @@ def test_workstream_names_differing_only_in_case_are_the_same_workstream(program
         csv_bytes([row(), row(Workstream="DIGITAL", Ref="1.2", **{"Project milestone": "B"})]),
     )
     assert report["errors"] == []
+
+
+def test_a_zip_with_broken_xml_named_xlsx_is_refused(programme):
+    out = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<broken")
+    with pytest.raises(PlanFileError, match="not a readable Excel workbook"):
+        preview(programme, out.getvalue(), name="plan.xlsx")
