@@ -14,6 +14,9 @@
     if (!target) return;
     var focus = target.querySelector("[data-app-focus]");
     if (focus) {
+      // The "Update status" link is in the last column: bring the form's start into view.
+      var container = target.closest(".app-table-container");
+      if (container) container.scrollLeft = 0;
       focus.focus();
       return;
     }
