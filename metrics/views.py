@@ -2,9 +2,5 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "metrics/dashboard.html")
-
-
 def upload_list(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/upload_list.html")
