@@ -9,7 +9,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from integration.exports import Column
-from integration.tables import GovukTable
+from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
 from programmes.choices import RATING_SEVERITY, RATING_TAG_CLASSES, Rating
 from programmes.models import Milestone
 from programmes.templatetags.programme_tags import plan_date_text
@@ -99,6 +99,8 @@ class MilestoneTable(GovukTable):
     class Meta(GovukTable.Meta):
         model = Milestone
         fields = ()
+        # The results heading above the table ("25 milestones match these filters") names it.
+        attrs = {**GOVUK_TABLE_ATTRS, "aria-labelledby": "results-heading"}
         sequence = (
             "ref",
             "title",

@@ -280,3 +280,13 @@ def test_anonymous_users_are_sent_to_sign_in(client, plan, programme):
     response = client.get(url)
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_cross_reference_select_groups_codes_by_framework_and_keeps_the_choice(
+    board_client, plan, programme
+):
+    url = reverse("programmes:milestone_list", args=[programme.slug])
+    html = board_client.get(url, {"reference": "AOI8"}).content.decode()
+    assert '<optgroup label="CQC' in html
+    assert '<option value="AOI8" selected>' in html
+    assert '<option value="" >' not in html
