@@ -512,6 +512,8 @@ class _Run:
         self.latest_as_of: date | None = latest
         self.older = latest is not None and as_of < latest
         self.actions: list[dict[str, Any]] = []
+        self.pending: list[tuple[ParsedRow, Milestone, list[Person]]] = []
+        self.new_references: list[MilestoneReference] = []
         self.counts = Counter()
 
     def warn(self, row, canon, value, message) -> None:
@@ -566,6 +568,7 @@ class _Run:
         for position, p in enumerate(good, start=1):
             milestone = matches.get(p.row)
             saved[p.row] = self._row(p, milestone, workstreams[p.workstream_number], position)
+        self._create_pending()
         self._parents(good, saved)
         # With errors nothing applies, and rows with errors would look removed: say nothing.
         has_errors = any(f.level == "error" for f in self.findings)
@@ -881,13 +884,15 @@ class _Run:
         }
         changed: list[str] = []
         if milestone is None:
-            milestone = Milestone.objects.create(
+            # Saved with the other new rows in one bulk insert (_create_pending).
+            milestone = Milestone(
                 programme=self.programme,
                 added_on=self.as_of,
                 # A row only an older file has was in the plan then and gone by the next file.
                 removed_on=self.latest_as_of if self.older else None,
                 **values,
             )
+            self.pending.append((p, milestone, people))
             action = "created"
         else:
             action = "unchanged"
@@ -902,14 +907,15 @@ class _Run:
                 if changed:
                     milestone.version += 1
                     milestone.save()
-        if action == "created" or not self.older:
-            if action == "created" or set(milestone.leads.all()) != set(people):
-                milestone.leads.set(people)
-                changed.append("leads")
-            if self._references(p, milestone, created=action == "created"):
-                changed.append("references")
-        if self._status(p, milestone, created=action == "created"):
-            changed.append("status")
+        if action != "created":
+            if not self.older:
+                if set(milestone.leads.all()) != set(people):
+                    milestone.leads.set(people)
+                    changed.append("leads")
+                if self._references(p, milestone, created=False):
+                    changed.append("references")
+            if self._status(p, milestone, created=False):
+                changed.append("status")
         # "position" alone moves when rows above are added or removed; that is not a change.
         meaningful = [c for c in changed if c not in ("position", "import_key")]
         if action != "created":
@@ -926,6 +932,26 @@ class _Run:
             }
         )
         return milestone
+
+    def _create_pending(self) -> None:
+        """Insert the new milestones, their leads and links in bulk, then record statuses."""
+        if not self.pending:
+            return
+        Milestone.objects.bulk_create([m for _, m, _ in self.pending], batch_size=500)
+        through = Milestone.leads.through
+        through.objects.bulk_create(
+            [
+                through(milestone_id=m.pk, person_id=person.pk)
+                for _, m, people in self.pending
+                for person in people
+            ],
+            batch_size=1000,
+        )
+        for p, m, _ in self.pending:
+            self._references(p, m, created=True)
+        MilestoneReference.objects.bulk_create(self.new_references, batch_size=1000)
+        for p, m, _ in self.pending:
+            self._status(p, m, created=True)
 
     def _references(self, p: ParsedRow, milestone: Milestone, *, created: bool) -> bool:
         """Make the milestone's links and unresolved tokens match the cell; True if changed."""
@@ -983,7 +1009,9 @@ class _Run:
             for code_id, (raw, auto) in desired.items()
             if code_id not in current_refs
         ]
-        if new:
+        if new and created:
+            self.new_references.extend(new)  # inserted with the other new rows' links
+        elif new:
             MilestoneReference.objects.bulk_create(new)
             changed = True
         for code_id, (raw, auto) in desired.items():
