@@ -306,7 +306,7 @@ def _sorted(rows: list[selectors.AreaValue], sort: str) -> list[selectors.AreaVa
 
 def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
     try:
-        metric = selectors.metric_get(metric_code)
+        metric = selectors.metric_get(metric_code, with_related=False)
     except Metric.DoesNotExist:
         return _not_found(
             request,

@@ -446,14 +446,13 @@ def metric_page(*, area: Area, metric: Metric, financial_year: int | None = None
     )
 
 
-def metric_get(code: str) -> Metric:
-    """The metric with its framework, parent, breakdowns and series breaks (three queries).
-    Raises Metric.DoesNotExist."""
-    return (
-        Metric.objects.select_related("framework", "parent")
-        .prefetch_related("series_breaks", "breakdowns")
-        .get(code=code)
-    )
+def metric_get(code: str, *, with_related: bool = True) -> Metric:
+    """The metric with its framework and parent, and (`with_related`) its breakdowns and series
+    breaks: three queries, or one. Raises Metric.DoesNotExist."""
+    metrics = Metric.objects.select_related("framework", "parent")
+    if with_related:
+        metrics = metrics.prefetch_related("series_breaks", "breakdowns")
+    return metrics.get(code=code)
 
 
 def area_get(code: str) -> Area:
