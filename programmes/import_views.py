@@ -129,7 +129,9 @@ def plan_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _unresolved_rows(programme: Programme):
     return (
-        UnresolvedReference.objects.filter(milestone__programme=programme)
+        UnresolvedReference.objects.filter(
+            milestone__programme=programme, milestone__removed_on__isnull=True
+        )
         .select_related(
             "milestone", "milestone__workstream", "framework", "resolved_code", "resolved_by"
         )
