@@ -404,6 +404,12 @@ def metric_page(*, area: Area, metric: Metric, financial_year: int | None = None
         # Quarters and years sit on their first month: months between them are not periods.
         table = [r for r in table if any(r[k] is not None for k in ("actual", "plan", "baseline"))]
     shown_days = {r["month"] for r in table}
+    standing_in = (
+        series is not None
+        and bool(series.baseline)
+        and not _values(grouped.baseline, year)
+        and period_kind_of(metric) != PeriodKind.YEAR
+    )
     provenance = []
     for obs in observations:
         in_view = obs.period_start in shown_days or (
@@ -411,10 +417,14 @@ def metric_page(*, area: Area, metric: Metric, financial_year: int | None = None
             and obs.kind == ObservationKind.TARGET
             and obs.period_start == fy_start(year)
         )
-        baseline_for_view = (
-            obs.kind == ObservationKind.BASELINE
-            and year is not None
-            and _in_year(obs.period_start, year)
+        baseline_for_view = year is not None and (
+            (obs.kind == ObservationKind.BASELINE and _in_year(obs.period_start, year))
+            or (
+                # The previous year's actuals, when they stand in for the baseline.
+                standing_in
+                and obs.kind == ObservationKind.ACTUAL
+                and _in_year(obs.period_start, year - 1)
+            )
         )
         if not (in_view or baseline_for_view):
             continue

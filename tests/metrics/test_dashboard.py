@@ -117,7 +117,8 @@ def test_each_tile_has_status_text_reason_latest_value_link_and_chart(board_clie
     assert tile.status.label == "On track"
     assert 'data-status="on_track">On track</strong>' in html
     assert "Year to date 3.0% below plan; lower is better" in html
-    assert "Latest value: <strong>1,775</strong> count (May 2017)" in html
+    assert "Latest value: <strong>1,775</strong> (May 2017)" in html
+    assert "Year to date: actual 3,475 against plan 3,583 over 2 periods." in html
     detail = reverse("metrics:metric_detail", args=[WOLVERHAMPTON, NEL])
     assert f'href="{detail}?year=2017"' in html
     figures = json_scripts(html)

@@ -94,6 +94,17 @@ def test_provenance_lists_the_years_values_with_their_upload():
     assert len(page.provenance) == 24
 
 
+def test_provenance_includes_last_years_actuals_when_they_stand_in_for_the_baseline():
+    uploads = wolverhampton_nel()
+    page = selectors.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2017)
+    kinds = {(p.kind, p.current.upload_name) for p in page.provenance}
+    assert kinds == {
+        ("actual", uploads["fig20"].original_name),
+        ("plan", uploads["fig21"].original_name),
+    }
+    assert len(page.provenance) == 24
+
+
 def test_frameworks_for_a_year_in_an_older_framework():
     frameworks = list(MetricFramework.objects.all())
     chosen = selectors.frameworks_for_year(frameworks, 2018)
