@@ -85,5 +85,10 @@ migrate: $(VENV)/.runtime var/secret_key
 demo: $(VENV)/.runtime var/secret_key
 	$(PY) manage.py load_demo
 
+# Activity upload benchmark on PostgreSQL (DATABASE_URL must point at one; it creates and drops
+# a scratch database `bench_ingest` on that server). Prints a report; not a timed test.
+bench-ingest: $(VENV)/.runtime
+	$(PY) benchmarks/bench_ingest.py
+
 clean:
 	rm -rf var/build var/static

@@ -159,12 +159,14 @@ def _prepare(
     profile: Profile,
     *,
     content: bytes | None = None,
+    table: RawTable | None = None,
     rules: dict[str, MetricRule] | None = None,
     resolver: AreaResolver | None = None,
 ) -> Prepared:
     """Read and parse the kept file. An unreadable file gives a result with one error."""
     try:
-        table = _read(upload, content, profile)
+        if table is None or table.sheet != profile.sheet:
+            table = _read(upload, content, profile)
     except IngestError as exc:
         result = IngestResult(bulk.empty_frame(), [_finding("error", str(exc))], 0)
         return Prepared(None, result, bulk.empty_frame(), snapshot=profile.to_dict())
@@ -296,6 +298,7 @@ def upload_create(
         raise UploadError(f"'{filename}' is empty.")
     if definition is None and profile is not None:
         definition = Profile.from_dict(profile.definition)
+    table = None
     if definition is None:
         try:
             table = read_table(content, filename)
@@ -312,7 +315,9 @@ def upload_create(
         uploaded_by=user if user is not None and user.is_authenticated else None,
         is_demo=is_demo,
     )
-    prepared = _prepare(upload, definition, content=content, rules=rules, resolver=resolver)
+    prepared = _prepare(
+        upload, definition, content=content, table=table, rules=rules, resolver=resolver
+    )
     if prepared.table is None:
         raise UploadError(prepared.result.errors[0].message)
     keep = keep_for_apply and not prepared.result.has_errors
