@@ -6,6 +6,7 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef, QuerySet
 
 from programmes.models import (
@@ -23,6 +24,9 @@ _YES = [("yes", "Yes")]
 
 class CodeChoiceField(django_filters.fields.ChoiceField):
     """A select of codes that also accepts a typed code ("?reference=aoi8") in a URL."""
+
+    # Free text reaches the database, and PostgreSQL refuses NUL characters in strings.
+    default_validators = [ProhibitNullCharactersValidator()]
 
     def valid_value(self, value) -> bool:
         return True

@@ -85,7 +85,7 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
         programme=programme,
         as_at=as_at,
     )
-    file_format = request.GET.get("format")
+    file_format = request.GET.get("format", "").strip().lower()
     can_edit = can_edit_plans(request.user)
     table = MilestoneTable(filterset.qs, programme=programme, can_edit=can_edit)
     if file_format:

@@ -290,3 +290,28 @@ def test_cross_reference_select_groups_codes_by_framework_and_keeps_the_choice(
     assert '<optgroup label="CQC' in html
     assert '<option value="AOI8" selected>' in html
     assert '<option value="" >' not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "abc"},
+        {"page": "999"},
+        {"sort": "nonsense"},
+        {"workstream": "abc"},
+        {"lead": "999999"},
+        {"rating": "purple"},
+        {"due_within": "99999999999"},
+        {"reference": "AOI\x008"},
+        {"q": "care\x00"},
+        {"overdue": "maybe"},
+    ],
+)
+def test_odd_list_parameters_never_cause_an_error_page(board_client, plan, programme, query):
+    url = reverse("programmes:milestone_list", args=[programme.slug])
+    assert board_client.get(url, query).status_code == 200
+
+
+def test_export_format_is_case_insensitive(board_client, plan, programme):
+    url = reverse("programmes:milestone_list", args=[programme.slug])
+    assert board_client.get(url, {"format": "CSV"})["Content-Type"].startswith("text/csv")
