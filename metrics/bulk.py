@@ -249,6 +249,7 @@ class _bulk_load:
         self.indexes = indexes
         self.constraints: list[tuple[str, str]] = []
         self.index_definitions: list[tuple[str, str]] = []
+        self.active = False
 
     def __enter__(self) -> _bulk_load:
         if self.rows < BULK_THRESHOLD:
@@ -257,6 +258,10 @@ class _bulk_load:
         cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{OBSERVATION}'::regclass")
         if self.rows < max(cursor.fetchone()[0], 0):
             return self  # re-checking the whole table would cost more than the triggers
+        # Altering a table needs no pending deferred checks on it or on the tables it refers to
+        # (an upload row made earlier in the same transaction has some): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        self.active = True
         kinds = "('f', 'u')" if self.indexes else "('f')"
         # Foreign keys first out and last in; unique constraints before the keys are added.
         cursor.execute(
@@ -287,6 +292,8 @@ class _bulk_load:
             self.cursor.execute(definition)
         for name, definition in reversed(self.constraints):
             self.cursor.execute(f'ALTER TABLE {OBSERVATION} ADD CONSTRAINT "{name}" {definition}')
+        if self.active:
+            self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's keys are deferred
 
 
 def _change(row) -> dict[str, object]:
