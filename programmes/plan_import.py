@@ -692,13 +692,28 @@ class _Run:
                     f"Ref {p.ref} does not start with its workstream's number "
                     f"({p.workstream_number}).",
                 )
+        limit = Workstream._meta.get_field("number").max_length
+        for p in parsed:
+            if len(p.workstream_number) > limit and not p.errors:
+                p.errors.append(
+                    pp.Finding(
+                        "error",
+                        f"Workstream number “{p.workstream_number[:30]}” is longer than "
+                        f"{limit} characters.",
+                        self.table.headers.get("workstream_number")
+                        or self.table.headers.get("ref"),
+                        p.workstream_number[:60],
+                        p.row,
+                    )
+                )
+                self.findings.append(p.errors[-1])
         result: dict[str, Workstream] = {}
         self.ws_actions: dict[str, str] = {}
         for p in parsed:
             number = p.workstream_number
-            if not number or number in result:
-                continue
-            name = names_of_number.get(number) or ""
+            if p.errors or not number or number in result:
+                continue  # a row with errors creates nothing, not even its workstream
+            name = p.workstream_text or names_of_number.get(number) or ""
             ws = existing.get(number)
             if ws is None:
                 ws = Workstream.objects.create(

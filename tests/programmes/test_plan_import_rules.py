@@ -400,3 +400,11 @@ def test_a_zip_with_broken_xml_named_xlsx_is_refused(programme):
         archive.writestr("[Content_Types].xml", "<broken")
     with pytest.raises(PlanFileError, match="not a readable Excel workbook"):
         preview(programme, out.getvalue(), name="plan.xlsx")
+
+
+def test_a_workstream_number_too_long_is_an_error(programme):
+    header = [*HEADER, "Number"]
+    error = only_error(
+        preview(programme, csv_bytes([[*row(Ref=""), "Workstream one"]], header=header))
+    )
+    assert error["column"] == "Number" and "longer than 10 characters" in error["message"]
