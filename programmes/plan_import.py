@@ -127,7 +127,7 @@ def plan_file_read(*, file_name: str, content: bytes) -> PlanTable:
 
 
 def _read_csv(content: bytes, findings: list[pp.Finding]) -> list[list[Cell]]:
-    if b"\x00" in content[:4096]:
+    if b"\x00" in content:
         raise PlanFileError(
             "The file is not a text CSV file (it looks like a binary file). "
             "Save the plan as CSV (UTF-8) or .xlsx and upload again."
@@ -206,7 +206,8 @@ def _cell(values: list[Cell], position: int) -> Cell:
         return int(value)
     if isinstance(value, int | float):
         return value  # kept a number, so a Ref typed as 1.1 can be flagged
-    return str(value).strip()
+    # PostgreSQL text cannot hold NUL; it is never meaningful in a plan cell.
+    return str(value).replace("\x00", "").strip()
 
 
 # --------------------------------------------------------------------------------------------

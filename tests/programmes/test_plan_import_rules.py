@@ -408,3 +408,9 @@ def test_a_workstream_number_too_long_is_an_error(programme):
         preview(programme, csv_bytes([[*row(Ref=""), "Workstream one"]], header=header))
     )
     assert error["column"] == "Number" and "longer than 10 characters" in error["message"]
+
+
+def test_a_nul_byte_late_in_a_csv_file_is_refused(programme):
+    content = csv_bytes([row()] * 1) + b"x" * 5000 + b"\x00"
+    with pytest.raises(PlanFileError, match="not a text CSV file"):
+        preview(programme, content)
