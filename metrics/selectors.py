@@ -738,11 +738,17 @@ def comparison(*, metric: Metric, financial_year: int | None = None) -> Comparis
             period_kind=period_kind_of(metric),
             period_start__gte=fy_start(year),
             period_start__lte=fy_end(year),
-        ).select_related("area")
-        for obs in rows:
-            areas[obs.area_id] = obs.area
-            by_area[obs.area_id].append((obs.period_start, obs.value, obs.numerator,
-                                         obs.denominator))  # fmt: skip
+        ).values_list(
+            "area_id", "area__code", "area__name", "area__is_comparator", "area__is_hwb",
+            "period_start", "value", "numerator", "denominator",
+        )  # fmt: skip
+        # Plain tuples, not model instances: 150 areas × 12 months is 1,800 rows a request.
+        for pk, code, name, is_comparator, is_hwb, day, value, num, den in rows:
+            if pk not in areas:
+                areas[pk] = Area(
+                    pk=pk, code=code, name=name, is_comparator=is_comparator, is_hwb=is_hwb
+                )
+            by_area[pk].append((day, value, num, den))
     values = [
         AreaValue(areas[pk], _aggregate(metric, items), len(items)) for pk, items in by_area.items()
     ]
