@@ -1,6 +1,278 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Upload pages: the list, a new upload, its column mapping, its report and preview, apply or
+discard; mapping profiles (list, download, import).
+
+Everyone signed in may read the uploads list, an upload's report and the profiles (where the
+numbers came from is no secret); only analysts and administrators (`can_upload_metrics`) may
+upload, map, apply, discard, download the original files or import profiles. Others get a 403
+page that says so.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from integration.roles import can_upload_metrics
+from metrics import services
+from metrics.choices import UploadState
+from metrics.forms import MappingForm, ProfileImportForm, UploadForm
+from metrics.ingest import IngestError, Profile, ProfileError, normalise_header
+from metrics.models import MappingProfile, Upload
+from metrics.tables import ChangeTable, FindingTable, ProfileTable, UploadTable, state_tag
+
+UPLOADS_PER_PAGE = 25
+FINDINGS_PER_PAGE = 50
 
 
+def analysts_only(view):
+    """Writes are for analysts and administrators; anyone else gets a page saying so."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_upload_metrics(request.user):
+            return render(request, "metrics/uploads/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
 def upload_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "metrics/upload_list.html")
+    # One query for the page: the people and profile come with each upload.
+    uploads = Upload.objects.select_related("uploaded_by", "applied_by").defer(
+        "report", "profile_snapshot"
+    )
+    table = UploadTable(uploads)
+    RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
+    return render(
+        request,
+        "metrics/upload_list.html",
+        {"table": table, "can_upload": can_upload_metrics(request.user)},
+    )
+
+
+@analysts_only
+@require_http_methods(["GET", "POST"])
+def upload_create(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            upload = services.upload_create(
+                content=upload_file.read(),
+                filename=upload_file.name,
+                user=request.user,
+                profile=form.cleaned_data["profile"],
+            )
+        except services.UploadError as exc:
+            form.add_error("file", str(exc))
+        except ProfileError as exc:
+            form.add_error("profile", f"The saved profile cannot be used: {exc}")
+        else:
+            return redirect("metrics:upload_mapping", upload.pk)
+    status = 400 if form.errors else 200
+    return render(request, "metrics/uploads/new.html", {"form": form}, status=status)
+
+
+def _examples(table) -> dict[str, list[str]]:
+    """A few distinct values of each column, so the analyst can see what it holds."""
+    if table is None:
+        return {}
+    head = table.data.head(100)
+    found = {}
+    for name in table.header:
+        texts = head[name].astype(str).str.strip()
+        found[name] = texts[texts != ""].drop_duplicates().head(3).tolist()
+    return found
+
+
+def _labels(table, mapping: dict) -> list[str]:
+    """Distinct texts of the metric column (wide files' row labels), first seen first."""
+    column = (mapping.get("roles") or {}).get("metric")
+    if table is None or not column or column not in table.data:
+        return []
+    texts = table.data[column].astype(str).str.strip()
+    texts = texts[texts != ""].drop_duplicates()
+    return texts.head(200).tolist()
+
+
+@analysts_only
+@require_http_methods(["GET", "POST"])
+def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload, pk=pk)
+    if upload.state not in (UploadState.VALIDATED, UploadState.FAILED):
+        messages.info(request, "This upload is finished; its mapping can no longer change.")
+        return redirect("metrics:upload_detail", upload.pk)
+    definition = Profile.from_dict(upload.profile_snapshot)
+    mapping = upload.report.get("mapping") or {}
+    try:
+        table = services.upload_table(upload)
+    except IngestError:
+        table = None
+    header = table.header if table is not None else upload.report.get("header", [])
+    labels = _labels(table, mapping)
+    examples = _examples(table)
+    form = MappingForm(
+        request.POST or None,
+        header=header,
+        profile=definition,
+        mapping=mapping,
+        labels=labels,
+        examples=examples,
+    )
+    if request.method == "POST" and form.is_valid():
+        new = form.definition()
+        profile = upload.profile
+        name = form.cleaned_data["save_as"].strip()
+        if name:
+            profile = services.profile_save(name=name, definition=new, user=request.user)
+            messages.success(request, f"Saved the mapping as the profile '{name}'.")
+        elif _changed(definition, new):
+            profile = None  # no longer the saved profile's mapping
+        services.upload_remap(upload=upload, definition=new, profile=profile)
+        return redirect("metrics:upload_detail", upload.pk)
+    report = upload.report
+    return render(
+        request,
+        "metrics/uploads/mapping.html",
+        {
+            "upload": upload,
+            "form": form,
+            "report": report,
+            "errors": report.get("errors", [])[:5],
+            "more_labels": max(len(labels) - len(form.labels), 0),
+            "header_row": report.get("header_row"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _changed(old: Profile, new: Profile) -> bool:
+    a, b = old.to_dict(), new.to_dict()
+    a.pop("name"), b.pop("name")
+    return a != b
+
+
+def _finding_table(request: HttpRequest, findings: list[dict], prefix: str) -> FindingTable:
+    table = FindingTable(findings, prefix=prefix)
+    RequestConfig(request, paginate={"per_page": FINDINGS_PER_PAGE}).configure(table)
+    return table
+
+
+@require_GET
+def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(
+        Upload.objects.select_related("uploaded_by", "applied_by", "profile"), pk=pk
+    )
+    report = upload.report
+    errors, warnings = report.get("errors", []), report.get("warnings", [])
+    changes = report.get("changes", [])
+    can_upload = can_upload_metrics(request.user)
+    return render(
+        request,
+        "metrics/uploads/detail.html",
+        {
+            "upload": upload,
+            "report": report,
+            "state_tag": state_tag(upload.state),
+            "errors": errors,
+            "error_table": _finding_table(request, errors, "errors-") if errors else None,
+            "warning_table": _finding_table(request, warnings, "warnings-") if warnings else None,
+            "change_table": ChangeTable(changes) if changes else None,
+            "more_changes": max(upload.changed_count - len(changes), 0),
+            "can_upload": can_upload,
+            "is_open": upload.state in (UploadState.VALIDATED, UploadState.FAILED),
+            "can_apply": can_upload
+            and upload.state in (UploadState.VALIDATED, UploadState.FAILED)
+            and not errors,
+        },
+    )
+
+
+@analysts_only
+@require_POST
+def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload, pk=pk)
+    try:
+        upload = services.upload_apply(upload=upload, user=request.user)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    except Exception:  # the service rolled back, marked the upload failed and logged it
+        messages.error(
+            request,
+            "Applying the file failed, so nothing was applied. Try again, or ask your system "
+            "administrator if it keeps failing.",
+        )
+    else:
+        messages.success(
+            request,
+            f"Applied {upload.original_name}: {upload.new_count:,} new, "
+            f"{upload.changed_count:,} changed, {upload.unchanged_count:,} unchanged.",
+        )
+    return redirect("metrics:upload_detail", pk)
+
+
+@analysts_only
+@require_POST
+def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload, pk=pk)
+    try:
+        services.upload_discard(upload=upload, user=request.user)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Discarded {upload.original_name}; nothing was applied.")
+    return redirect("metrics:upload_list")
+
+
+@analysts_only
+@require_GET
+def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = get_object_or_404(Upload, pk=pk)
+    try:
+        handle = upload.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The original file is no longer in storage.") from None
+    return FileResponse(handle, as_attachment=True, filename=upload.original_name)
+
+
+# --- profiles ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def upload_profile_list(request: HttpRequest) -> HttpResponse:
+    can_upload = can_upload_metrics(request.user)
+    form = ProfileImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_upload:
+            return render(request, "metrics/uploads/forbidden.html", status=403)
+        if form.is_valid():
+            saved = services.profile_save(
+                name=form.definition.name, definition=form.definition, user=request.user
+            )
+            messages.success(request, f"Imported the profile '{saved.name}'.")
+            return redirect("metrics:upload_profile_list")
+    table = ProfileTable(MappingProfile.objects.all())
+    RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
+    return render(
+        request,
+        "metrics/uploads/profiles.html",
+        {"table": table, "form": form, "can_upload": can_upload},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def upload_profile_export(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(MappingProfile, pk=pk)
+    filename = (normalise_header(profile.name) or "profile") + ".json"
+    response = HttpResponse(
+        services.profile_export(profile=profile), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

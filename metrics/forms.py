@@ -1,0 +1,334 @@
+"""Forms of the activity upload: the file, the column mapping, and profile import."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+
+from metrics.ingest import KINDS, ROLES, Profile, ProfileError, profile_from_json
+from metrics.models import Area, MappingProfile, Metric
+from metrics.periods import PeriodError, fy_label, parse_financial_year
+
+# The browser upload takes files up to this size; the command line takes any size.
+UPLOAD_MAX_BYTES = getattr(settings, "METRICS_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+PROFILE_MAX_BYTES = 256 * 1024
+EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+LABELS_SHOWN = 40  # distinct row labels offered for mapping on the page
+
+ROLE_LABELS = {
+    "": "Not used",
+    "area_code": "Area code",
+    "area_name": "Area name",
+    "period": "Period (a date, month, quarter or year)",
+    "financial_year": "Financial year",
+    "month_name": "Month name",
+    "metric": "Metric (code or name)",
+    "kind": "Kind (actual, plan, baseline, target)",
+    "value": "Value",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+    "status": "Status",
+    "note": "Note",
+    "month": "A month or period (wide file: one column per month)",
+    "measure": "A measure (wide file: one column per metric, as the profile says)",
+    "total": "A total (checked against the months, never stored)",
+}
+SKIP = "__skip__"
+
+
+def govuk_widgets(form: forms.Form) -> None:
+    """GOV.UK classes on each widget, and its hint joined to it for screen readers."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.Select):
+            css = "govuk-select"
+        elif isinstance(widget, forms.FileInput):
+            css = "govuk-file-upload"
+        else:
+            css = "govuk-input"
+        widget.attrs.setdefault("class", css)
+        if field.help_text:
+            widget.attrs.setdefault("aria-describedby", f"id_{form.add_prefix(name)}-hint")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Activity file",
+        help_text="CSV or Excel (.xlsx). Title or notes rows above the header are fine.",
+        error_messages={
+            "required": "Select an activity file",
+            "empty": "The selected file is empty",
+        },
+    )
+    profile = forms.ModelChoiceField(
+        queryset=MappingProfile.objects.order_by("name"),
+        required=False,
+        empty_label="None: work out the columns from the header",
+        label="Saved mapping profile (optional)",
+        help_text="Choose the profile for this source so the file maps itself.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name or "file"
+        suffix = PurePath(name).suffix.lower()
+        if suffix == ".xls":
+            raise forms.ValidationError(
+                "The selected file is an old-style Excel (.xls) file: save it as .xlsx or CSV"
+            )
+        if suffix not in EXTENSIONS:
+            raise forms.ValidationError("The selected file must be a CSV or Excel (.xlsx) file")
+        if upload.size > UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The selected file is {_size(upload.size)}; the browser upload takes files up "
+                f"to {_size(UPLOAD_MAX_BYTES)}. Use the import_activity command for larger files"
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("The selected file is empty")
+        return upload
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        govuk_widgets(self)
+        self.fields["file"].widget.attrs["accept"] = ",".join(EXTENSIONS)
+
+
+class ProfileImportForm(forms.Form):
+    file = forms.FileField(
+        label="Profile file (JSON)",
+        help_text="A profile exported from this service, or written by hand (see the README).",
+        error_messages={"required": "Select a profile file", "empty": "The selected file is empty"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        govuk_widgets(self)
+        self.fields["file"].widget.attrs["accept"] = ".json"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PROFILE_MAX_BYTES:
+            raise forms.ValidationError("The selected file is too large to be a profile")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The selected file is not a text (JSON) file") from None
+        try:
+            self.definition = profile_from_json(text)
+        except ProfileError as exc:
+            raise forms.ValidationError(f"The profile cannot be used: {exc}") from None
+        return upload
+
+
+class MappingForm(forms.Form):
+    """One role per column of the file, defaults for what the file does not say, and what its
+    row labels mean; saved optionally as a named profile."""
+
+    default_area = forms.CharField(
+        label="Area for every row",
+        required=False,
+        help_text="When the file has no area column: the area's ONS code, e.g. E08000031.",
+        max_length=12,
+    )
+    default_metric = forms.ChoiceField(
+        label="Metric for every row",
+        required=False,
+        help_text="When the file has no metric column.",
+    )
+    default_kind = forms.ChoiceField(
+        label="Kind of every value unless a column or label says otherwise",
+        choices=[(k, k.capitalize()) for k in KINDS],
+    )
+    financial_year = forms.CharField(
+        label="Financial year of bare month columns (Apr … Mar)",
+        required=False,
+        help_text="For example 2017/18.",
+        max_length=10,
+    )
+    save_as = forms.CharField(
+        label="Save this mapping as a profile named (optional)",
+        required=False,
+        max_length=100,
+        help_text="Next month's file from the same source then maps itself.",
+    )
+    source = forms.CharField(
+        label="Source of these files (optional)", required=False, max_length=300
+    )
+
+    def __init__(
+        self,
+        *args,
+        header: list[str],
+        profile: Profile,
+        mapping: dict,
+        labels: list[str],
+        examples: dict[str, list[str]] | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        self.examples = examples or {}
+        self.profile = profile
+        self.labels = labels[:LABELS_SHOWN]
+        metrics = list(Metric.objects.order_by("framework__starts", "position", "code"))
+        metric_choices = [(m.code, f"{m.short_name} ({m.code})") for m in metrics]
+        self.fields["default_metric"].choices = [("", "None: from a column")] + metric_choices
+        roles = [(key, label) for key, label in ROLE_LABELS.items() if key != "measure"]
+        if profile.measures:
+            roles.append(("measure", ROLE_LABELS["measure"]))
+        initial_roles = _initial_roles(header, mapping)
+        self.column_fields = []
+        for index, name in enumerate(header):
+            field = f"column_{index}"
+            self.fields[field] = forms.ChoiceField(label=name, choices=roles, required=False)
+            self.initial.setdefault(field, initial_roles.get(name, ""))
+            self.column_fields.append(field)
+        self.label_fields = []
+        label_choices = [("", "Work it out from the catalogue"), (SKIP, "Skip these rows")]
+        kind_choices = [("", "The default kind")] + [(k, k.capitalize()) for k in KINDS]
+        for index, text in enumerate(self.labels):
+            metric_field, kind_field = f"label_{index}_metric", f"label_{index}_kind"
+            self.fields[metric_field] = forms.ChoiceField(
+                label=f"Metric for rows labelled '{text}'",
+                choices=label_choices + metric_choices,
+                required=False,
+            )
+            self.fields[kind_field] = forms.ChoiceField(
+                label=f"Kind for rows labelled '{text}'", choices=kind_choices, required=False
+            )
+            if text in profile.metric_aliases:
+                alias = profile.metric_aliases[text]
+                self.initial.setdefault(metric_field, SKIP if alias is None else alias)
+            self.initial.setdefault(kind_field, profile.kind_aliases.get(text, ""))
+            self.label_fields.append((text, metric_field, kind_field))
+        defaults = profile.defaults
+        self.initial.setdefault("default_area", defaults.get("area_code", ""))
+        self.initial.setdefault("default_metric", defaults.get("metric", ""))
+        self.initial.setdefault("default_kind", defaults.get("kind", "actual"))
+        self.initial.setdefault("financial_year", defaults.get("financial_year", ""))
+        self.initial.setdefault("source", profile.source)
+        govuk_widgets(self)
+        self.fields["financial_year"].widget.attrs["class"] = "govuk-input govuk-input--width-5"
+        self.fields["default_area"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+
+    # --- rendering helpers -------------------------------------------------------------------
+
+    def column_rows(self) -> list[tuple[str, forms.BoundField, list[str]]]:
+        return [
+            (self.header[i], self[f], self.examples.get(self.header[i], []))
+            for i, f in enumerate(self.column_fields)
+        ]
+
+    def label_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(text, self[m], self[k]) for text, m, k in self.label_fields]
+
+    # --- validation --------------------------------------------------------------------------
+
+    def clean_default_area(self) -> str:
+        code = self.cleaned_data["default_area"].strip().upper()
+        if code and not Area.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"'{code}' is not a known area code")
+        return code
+
+    def clean_financial_year(self) -> str:
+        text = self.cleaned_data["financial_year"].strip()
+        if not text:
+            return ""
+        try:
+            return fy_label(int(text) if text.isdigit() else parse_financial_year(text))
+        except (PeriodError, ValueError):
+            raise forms.ValidationError(
+                "Enter the financial year like 2017/18, or leave it empty"
+            ) from None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        chosen: dict[str, str] = {}
+        for index, field in enumerate(self.column_fields):
+            role = data.get(field) or ""
+            if role in ROLES:
+                if role in chosen:
+                    self.add_error(
+                        field,
+                        f"'{self.header[index]}' and '{chosen[role]}' are both "
+                        f"{ROLE_LABELS[role].lower()}: choose one",
+                    )
+                chosen[role] = self.header[index]
+        self.chosen = chosen
+        return data
+
+    def definition(self) -> Profile:
+        """The profile the answers describe, keeping what the page does not show (measures,
+        sheet, status and note defaults, aliases of labels not listed)."""
+        data = self.cleaned_data
+        old = self.profile
+        columns: dict[str, list[str]] = {}
+        for role in ROLES:
+            header = self.chosen.get(role)
+            # A role with no column is switched off (an empty list), so that the built-in
+            # aliases cannot pick a column the analyst set to "Not used".
+            columns[role] = (
+                [header] + [a for a in old.columns.get(role, []) if a != header] if (header) else []
+            )
+        roles_by_column = {
+            self.header[i]: data.get(f) or "" for i, f in enumerate(self.column_fields)
+        }
+        months = [h for h, r in roles_by_column.items() if r == "month"]
+        measures = [h for h, r in roles_by_column.items() if r == "measure"]
+        totals = [h for h, r in roles_by_column.items() if r == "total"]
+        layout = "wide_months" if months else "wide_measures" if measures else "long"
+        defaults = {
+            k: v
+            for k, v in old.defaults.items()
+            if k not in ("area_code", "metric", "kind", "financial_year")
+        }
+        defaults["kind"] = data["default_kind"]
+        for key, field in (
+            ("area_code", "default_area"),
+            ("metric", "default_metric"),
+            ("financial_year", "financial_year"),
+        ):
+            if data.get(field):
+                defaults[key] = data[field]
+        metric_aliases = dict(old.metric_aliases)
+        kind_aliases = dict(old.kind_aliases)
+        for text, metric_field, kind_field in self.label_fields:
+            metric, kind = data.get(metric_field) or "", data.get(kind_field) or ""
+            metric_aliases.pop(text, None)
+            kind_aliases.pop(text, None)
+            if metric == SKIP:
+                metric_aliases[text] = None
+            elif metric:
+                metric_aliases[text] = metric
+            if kind:
+                kind_aliases[text] = kind
+        total_columns = totals + [t for t in old.total_columns if t not in totals]
+        return Profile(
+            name=(data.get("save_as") or "").strip() or old.name,
+            source=data.get("source") or old.source,
+            layout=layout,
+            columns=columns,
+            defaults=defaults,
+            metric_aliases=metric_aliases,
+            kind_aliases=kind_aliases,
+            measures={h: p for h, p in old.measures.items() if h in measures or not measures},
+            total_columns=total_columns,
+            sheet=old.sheet,
+        )
+
+
+def _initial_roles(header: list[str], mapping: dict) -> dict[str, str]:
+    roles = {column: role for role, column in (mapping.get("roles") or {}).items()}
+    for column in mapping.get("periods") or {}:
+        roles[column] = "month"
+    for column in mapping.get("measures") or {}:
+        roles[column] = "measure"
+    for column in mapping.get("totals") or []:
+        roles[column] = "total"
+    return {h: roles.get(h, "") for h in header}
