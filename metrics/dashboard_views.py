@@ -49,10 +49,8 @@ class FinancialYearField(forms.CharField):
 
 class MetricPageForm(forms.Form):
     year = FinancialYearField(required=False, label="Financial year")
-    view = forms.ChoiceField(
-        required=False,
-        choices=[("", "Plan and actuals"), ("spc", "Statistical process control (XmR)")],
-    )
+    # Anything but "spc" shows plan and actuals: a link, not something a user types.
+    view = forms.CharField(required=False)
     spc_from = forms.CharField(
         required=False,
         label="Recalculate the limits from",
@@ -76,10 +74,8 @@ class DashboardForm(forms.Form):
 
 class ComparisonForm(forms.Form):
     year = FinancialYearField(required=False, label="Financial year")
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[(s, s) for s in ("", "area", "-area", "value", "-value", "code", "-code")],
-    )
+    # An unknown sort (a hand-edited link) falls back to sorting by area name.
+    sort = forms.CharField(required=False)
 
 
 def _errors(form: forms.Form) -> list[tuple[str, str]]:
@@ -211,7 +207,7 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
             f"There is no data for {fy_label(year)}. Choose a year with data: {available}",
         )
         page = selectors.metric_page(area=area, metric=metric)
-    view = (_clean(form, "view") or "") if form.is_bound else ""
+    view = "spc" if form.is_bound and _clean(form, "view") == "spc" else ""
     spc_view = None
     if view == "spc":
         spc_from = _clean(form, "spc_from")
@@ -317,6 +313,8 @@ def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
     form = ComparisonForm(request.GET or None)
     year = _clean(form, "year") if form.is_bound else None
     sort = (_clean(form, "sort") or "") if form.is_bound else ""
+    if sort.lstrip("-") not in _SORTS:
+        sort = ""
     result = selectors.comparison(metric=metric, financial_year=year)
     if year is not None and result.years and year not in result.years:
         available = ", ".join(fy_label(y) for y in sorted(result.years))

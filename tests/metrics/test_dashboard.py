@@ -317,3 +317,17 @@ def test_comparison_query_count_is_constant(board_client, django_assert_num_quer
     )
     with django_assert_num_queries(COMPARISON_QUERIES):
         assert board_client.get(comparison_url(year=2017)).status_code == 200
+
+
+def test_an_unknown_sort_falls_back_to_area_order(board_client, spread):
+    response = board_client.get(comparison_url(year=2017, sort="bogus"))
+    assert response.status_code == 200
+    names = [r.area.name for r in response.context["rows"]]
+    assert names == sorted(names)
+
+
+def test_administrators_can_edit_a_metrics_tolerance(admin_client_role):
+    nel = metric(NEL)
+    response = admin_client_role.get(reverse("admin:metrics_metric_change", args=[nel.pk]))
+    assert response.status_code == 200
+    assert 'name="tolerance_percent"' in response.content.decode()

@@ -386,3 +386,9 @@ def test_annual_metric_is_judged_against_its_target(board_client):
     assert ">Not achieved</strong>" in html
     assert "against the annual target of 260" in html
     assert [r["actual"] for r in response.context["page"].table] == [299, 385]
+
+
+def test_an_unknown_view_shows_plan_and_actuals(board_client, wolves):
+    response = board_client.get(url(2017, view="pie"))
+    assert response.status_code == 200
+    assert response.context["spc"] is None
