@@ -341,7 +341,7 @@ def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
     errors = _errors(form)
     params = {"year": result.financial_year} if result.financial_year else {}
     headers = []
-    for key, label in (("area", "Area"), ("code", "Code"), ("value", result.unit or "Value")):
+    for key, label in (("area", "Area"), ("code", "Code"), ("value", f"Value ({result.unit})")):
         current = sort.lstrip("-") or "area"
         descending = sort.startswith("-")
         is_current = current == key

@@ -111,3 +111,24 @@ def test_spc_view_draws_its_chart(page, wolves):
     assert len([v for v in drawn["Value"]["y"] if v is not None]) == 15
     if os.environ.get("DASHBOARD_SCREENSHOTS"):
         page.screenshot(path=f"{os.environ['DASHBOARD_SCREENSHOTS']}/spc.png", full_page=True)
+
+
+def test_comparison_draws_areas_and_the_table_matches(page, wolves):
+    for offset, code in enumerate(["E08000009", "E08000001", "E08000002"]):
+        observations(
+            metric=metric(NEL),
+            area=area(code),
+            kind=ObservationKind.ACTUAL,
+            values={date(2017, 4, 1): 1000.0 + 100 * offset, date(2017, 5, 1): 1000.0},
+        )
+    sign_in(page, "board", PASSWORD)
+    page.goto(f"/metrics/compare/{NEL}/?year=2017&sort=-value")
+    wait_for_charts(page, 1)
+    drawn = traces(page, "#chart-comparison")
+    table_values = page.locator("#table-comparison tbody td[data-value]").evaluate_all(
+        "cells => cells.map(c => Number(c.textContent.replace(/[,\\s]/g, '')))"
+    )
+    assert sorted(drawn["Areas"]["x"]) == sorted(table_values)
+    assert table_values == sorted(table_values, reverse=True)
+    if os.environ.get("DASHBOARD_SCREENSHOTS"):
+        page.screenshot(path=f"{os.environ['DASHBOARD_SCREENSHOTS']}/compare.png", full_page=True)
