@@ -245,6 +245,7 @@ class Version:
     upload_name: str
     uploaded_at: datetime | None
     uploaded_by: str
+    upload_id: int | None = None
     replaced_at: datetime | None = None
 
 
@@ -347,6 +348,7 @@ def _version_of(obs: Observation) -> Version:
         upload_name=upload.original_name,
         uploaded_at=upload.uploaded_at,
         uploaded_by=_person(upload.uploaded_by),
+        upload_id=upload.pk,
     )
 
 
@@ -359,6 +361,7 @@ def _revision_version(rev: ObservationRevision) -> Version:
         upload_name=upload.original_name,
         uploaded_at=upload.uploaded_at,
         uploaded_by=_person(upload.uploaded_by),
+        upload_id=upload.pk,
         replaced_at=rev.replaced_at,
     )
 

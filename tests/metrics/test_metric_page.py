@@ -224,7 +224,9 @@ def test_complete_year_above_target_is_not_achieved(board_client, wolves):
 def test_provenance_names_the_upload_the_time_and_who(board_client, wolves):
     html = board_client.get(url(2017)).content.decode()
     assert "Where these figures came from" in html
-    assert "wolverhampton-nel-plan-2017-18.csv" in html
+    upload = wolves["fig21"]
+    link = reverse("metrics:upload_detail", args=[upload.pk])
+    assert f'<a class="govuk-link" href="{link}">wolverhampton-nel-plan-2017-18.csv</a>' in html
     assert "by board" in html
 
 
@@ -237,7 +239,7 @@ def test_revised_value_shows_its_earlier_version(board_client, wolves, analyst_u
     response = board_client.get(url(2017))
     html = response.content.decode()
     assert "1 earlier version" in html
-    assert "1,758 from wolverhampton-nel-plan-2017-18.csv" in html
+    assert re.search(r"1,758 from <a [^>]*>wolverhampton-nel-plan-2017-18.csv</a>", html)
     assert "nel-plan-revised.csv" in html
     assert total(trace(figure(html, "chart-metric-data"), "Plan")["y"]) == 21751
 
