@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from integration.tables import GovukTable
 from metrics.models import MappingProfile, Upload
@@ -89,12 +90,15 @@ class UploadTable(GovukTable):
         return state_tag(record.state)
 
     def render_uploaded(self, value, record: Upload) -> str:
-        who = _person(record.uploaded_by)
-        return f"{value:%d/%m/%Y %H:%M}" + (f" by {who}" if who else "")
+        return _when_and_who(value, record.uploaded_by)
 
     def render_applied(self, value, record: Upload) -> str:
-        who = _person(record.applied_by)
-        return f"{value:%d/%m/%Y %H:%M}" + (f" by {who}" if who else "")
+        return _when_and_who(value, record.applied_by)
+
+
+def _when_and_who(value, user) -> str:
+    who = _person(user)
+    return f"{localtime(value):%d/%m/%Y %H:%M}" + (f" by {who}" if who else "")
 
 
 class FindingTable(GovukTable):

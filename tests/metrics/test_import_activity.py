@@ -127,3 +127,12 @@ def test_a_bad_profile_name_or_file_is_reported(good, tmp_path: Path) -> None:
     bad.write_text('{"version": 2, "name": "x"}')
     _, error = run(str(good), "--profile-file", str(bad))
     assert "'version' must be 1" in str(error)
+
+
+def test_a_broken_saved_profile_is_reported_not_a_traceback(good) -> None:
+    MappingProfile.objects.create(
+        name="Broken", definition={"version": 1, "name": "Broken", "layout": "sideways"}
+    )
+    _, error = run(str(good), "--profile", "Broken")
+    assert "The profile cannot be used: 'layout' must be one of" in str(error)
+    assert not Upload.objects.exists()

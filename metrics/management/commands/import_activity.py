@@ -45,8 +45,12 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         profile, definition = self._profile(options)
         if options["save_profile"]:
-            if definition is None:
-                definition = Profile.from_dict(profile.definition) if profile else self._guess(path)
+            if definition is None and profile is not None:
+                try:
+                    definition = Profile.from_dict(profile.definition)
+                except ProfileError as exc:
+                    raise CommandError(f"The profile cannot be used: {exc}") from None
+            definition = definition or self._guess(path)
             profile = services.profile_save(name=options["save_profile"], definition=definition)
             definition = None
         try:
@@ -60,6 +64,8 @@ class Command(BaseCommand):
         except services.UploadError as exc:
             self._emit(options, _unreadable(path.name, str(exc)))
             raise CommandError(str(exc)) from None
+        except ProfileError as exc:
+            raise CommandError(f"The profile cannot be used: {exc}") from None
         report = upload.report
         if not report["errors"] and not options["dry_run"]:
             upload = services.upload_apply(upload=upload)
