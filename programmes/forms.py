@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.db.models import Q
 
+from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
 from programmes.models import FrameworkCode, GovernanceBody, Milestone, Person, Programme
@@ -296,3 +298,40 @@ class MilestoneForm(forms.Form):
         return [
             {"person": p, "checked": str(p.pk) in selected} for p in self.fields["leads"].queryset
         ]
+
+
+class MetricLinkForm(forms.Form):
+    """Link a workstream, or one of its milestones, to a metric in an area."""
+
+    metric = forms.ModelChoiceField(
+        queryset=Metric.objects.select_related("framework").order_by("framework", "position"),
+        label="Metric",
+        empty_label="Choose a metric",
+        error_messages={"required": "Choose the metric this work aims to move"},
+    )
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.filter(Q(is_hwb=True) | Q(is_comparator=True)).order_by("name"),
+        label="Area",
+        empty_label="Choose an area",
+        error_messages={"required": "Choose the area the metric is measured for"},
+    )
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.none(),
+        required=False,
+        label="Milestone (optional)",
+        empty_label="The whole workstream",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=300,
+        label="How does this work move the metric? (optional)",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+    )
+
+    def __init__(self, *args, workstream, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = workstream.milestones.current().order_by("position")
+        self.fields["metric"].label_from_instance = lambda m: f"{m.short_name} ({m.framework})"
+        self.fields["milestone"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
+        for name in ("metric", "area", "milestone"):
+            self.fields[name].widget.attrs["class"] = "govuk-select"

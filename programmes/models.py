@@ -373,3 +373,45 @@ class PlanImport(models.Model):
     @property
     def has_errors(self) -> bool:
         return bool(self.report.get("errors"))
+
+
+class MetricLink(models.Model):
+    """A workstream (or one of its milestones) linked to a BCF metric in an area it aims to move."""
+
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.CASCADE, related_name="metric_links"
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="metric_links"
+    )
+    metric = models.ForeignKey("metrics.Metric", on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey("metrics.Area", on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=300, blank=True, help_text="How the work moves the metric.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workstream", "metric__position"]
+        constraints = [
+            # NULL milestones are distinct in a plain unique constraint, so split the rule.
+            models.UniqueConstraint(
+                fields=["workstream", "metric", "area"],
+                condition=models.Q(milestone__isnull=True),
+                name="unique_workstream_metric_link",
+            ),
+            models.UniqueConstraint(
+                fields=["milestone", "metric", "area"],
+                condition=models.Q(milestone__isnull=False),
+                name="unique_milestone_metric_link",
+            ),
+        ]
+        indexes = [
+            # The metric page lists the workstreams linked to a metric in an area.
+            models.Index(fields=["metric", "area"], name="metric_link_metric_area"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.milestone or self.workstream
+        return f"{target} → {self.metric.short_name} ({self.area.name})"

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from metrics.models import Area, Metric
 from programmes.choices import RATINGS_NEEDING_RECOVERY, SCALE_RATINGS, Rating, StatusSource
-from programmes.models import Milestone, Programme, StatusUpdate
+from programmes.models import MetricLink, Milestone, Programme, StatusUpdate, Workstream
 
 
 def status_validate(
@@ -234,3 +235,36 @@ def programme_reporting_date_set(*, programme: Programme, reporting_date: date) 
     programme.reporting_date = reporting_date
     programme.save(update_fields=["reporting_date", "updated_at"])
     return programme
+
+
+def metric_link_add(
+    *,
+    workstream: Workstream,
+    metric: Metric,
+    area: Area,
+    milestone: Milestone | None = None,
+    note: str = "",
+    user=None,
+) -> MetricLink:
+    """Link a workstream (or one of its milestones) to a metric in an area it aims to move."""
+    if milestone is not None and milestone.workstream_id != workstream.id:
+        raise ValidationError({"milestone": "Choose a milestone of this workstream"})
+    duplicate = MetricLink.objects.filter(
+        workstream=workstream, milestone=milestone, metric=metric, area=area
+    )
+    if duplicate.exists():
+        raise ValidationError(
+            {"metric": f"{metric.short_name} in {area.name} is already linked here"}
+        )
+    return MetricLink.objects.create(
+        workstream=workstream,
+        milestone=milestone,
+        metric=metric,
+        area=area,
+        note=note.strip(),
+        created_by=user,
+    )
+
+
+def metric_link_remove(*, link: MetricLink) -> None:
+    link.delete()

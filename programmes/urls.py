@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programmes import views
+from programmes import views, workstream_views
 from programmes.import_urls import urlpatterns as import_urlpatterns
 from programmes.report_urls import urlpatterns as report_urlpatterns
 
@@ -10,6 +10,16 @@ urlpatterns = [
     *import_urlpatterns,
     *report_urlpatterns,
     path("<slug:slug>/", views.programme_detail, name="programme_detail"),
+    path(
+        "<slug:slug>/workstreams/<str:number>/",
+        workstream_views.workstream_detail,
+        name="workstream_detail",
+    ),
+    path(
+        "<slug:slug>/workstreams/<str:number>/metric-links/<int:pk>/remove/",
+        workstream_views.metric_link_remove,
+        name="metric_link_remove",
+    ),
     path("<slug:slug>/milestones/", views.milestone_list, name="milestone_list"),
     path("<slug:slug>/milestones/new/", views.milestone_create, name="milestone_create"),
     path("<slug:slug>/milestones/<int:pk>/", views.milestone_detail, name="milestone_detail"),

@@ -23,6 +23,7 @@ from programmes import selectors, services
 from programmes.choices import Rating
 from programmes.filtersets import MilestoneFilterSet
 from programmes.forms import MilestoneForm, StatusUpdateForm
+from programmes.metric_links import programme_linked_metrics
 from programmes.models import Milestone, Programme
 from programmes.tables import MILESTONE_EXPORT_COLUMNS, MilestoneTable
 
@@ -71,6 +72,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "as_at": as_at,
             "totals": totals,
             "ratings": selectors.programme_ratings(programme),
+            "linked_metrics": programme_linked_metrics(programme),
         },
     )
 

@@ -29,7 +29,7 @@ RATINGS = [Rating.RED, Rating.AMBER, Rating.GREEN, Rating.COMPLETE, Rating.NOT_R
 # Session, user, the user's roles; then the page's own queries.
 LIST_QUERIES = 14
 LIST_EXPORT_QUERIES = 12
-OVERVIEW_QUERIES = 7
+OVERVIEW_QUERIES = 8  # includes the linked metrics (their statuses only when there are links)
 DETAIL_QUERIES = 13
 
 
