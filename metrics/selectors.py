@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from metrics import charts
 from metrics.choices import Aggregation, Frequency, ObservationKind, PeriodKind, Unit
@@ -558,28 +558,45 @@ class Dashboard:
 
 
 def areas_with_data() -> list[Area]:
-    """Areas with any observation: HWB areas first, then comparators, each by name."""
-    areas = Area.objects.filter(pk__in=Observation.objects.values("area_id")).order_by(
-        "-is_hwb", "name"
+    """Areas with any observation, HWB areas first, then comparators, each by name; each
+    carries `metrics_with_data` (how many metrics it has values for)."""
+    areas = (
+        Area.objects.annotate(metrics_with_data=Count("observations__metric", distinct=True))
+        .filter(metrics_with_data__gt=0)
+        .order_by("-is_hwb", "name")
     )
     return list(areas)
 
 
+def default_area(areas: Sequence[Area]) -> Area | None:
+    """The first area with data, preferring HWB areas and, among them, the one with data for
+    the most metrics (so the dashboard opens on an area with something to show)."""
+    if not areas:
+        return None
+    best = max(getattr(a, "metrics_with_data", 0) for a in areas if a.is_hwb == areas[0].is_hwb)
+    return next(a for a in areas if getattr(a, "metrics_with_data", 0) == best)
+
+
 def frameworks_for_year(
-    frameworks: Sequence[MetricFramework], year: int | None
+    frameworks: Sequence[MetricFramework], year: int | None, with_data: Iterable[int] = ()
 ) -> list[tuple[MetricFramework, str]]:
-    """The framework in force in the year (if any) and the current framework."""
+    """The framework in force in the year (if any), the current framework, and any other
+    framework whose metrics have data in the year (`with_data`: framework ids), such as the
+    BCF 2017–19 DTOC series that ran on to February 2020."""
     chosen: list[tuple[MetricFramework, str]] = []
-    if year is not None:
-        start = fy_start(year)
-        for fw in frameworks:
-            if fw.starts <= start and (fw.ends is None or start <= fw.ends):
-                chosen.append(
-                    (fw, "current framework" if fw.is_current else f"in force in {fy_label(year)}")
-                )
+    with_data = set(with_data)
+    for fw in frameworks:
+        start = fy_start(year) if year is not None else None
+        if start is not None and fw.starts <= start and (fw.ends is None or start <= fw.ends):
+            chosen.append(
+                (fw, "current framework" if fw.is_current else f"in force in {fy_label(year)}")
+            )
     for fw in frameworks:
         if fw.is_current and fw not in [f for f, _ in chosen]:
             chosen.append((fw, "current framework"))
+    for fw in frameworks:
+        if fw.pk in with_data and fw not in [f for f, _ in chosen]:
+            chosen.append((fw, f"has data for {fy_label(year)}"))
     return chosen
 
 
@@ -594,8 +611,8 @@ def dashboard(*, area_code: str | None = None, financial_year: int | None = None
     if area_code:
         code = area_code.strip().upper()
         area = next((a for a in areas if a.code == code), None) or area_get(code)
-    elif areas:
-        area = areas[0]
+    else:
+        area = default_area(areas)
     if area is None:
         return Dashboard(areas, None, [], None, [])
     years = sorted(
@@ -611,21 +628,30 @@ def dashboard(*, area_code: str | None = None, financial_year: int | None = None
     )
     year = financial_year if financial_year is not None else (years[0] if years else None)
     frameworks = list(MetricFramework.objects.all())
-    chosen = frameworks_for_year(frameworks, year)
-    metrics = list(
-        Metric.objects.filter(framework__in=[fw for fw, _ in chosen]).select_related("framework")
-    )
+    # The whole catalogue is a few dozen rows: read it all, then keep the frameworks shown.
+    metrics = list(Metric.objects.select_related("framework"))
     by_metric: dict[int, list[Observation]] = defaultdict(list)
     if year is not None:
         # The year and the year before (for the baseline), plus annual values up to the year.
         window = Q(period_start__gte=fy_start(year - 1), period_start__lte=fy_end(year)) | Q(
             period_kind=PeriodKind.YEAR, period_start__lte=fy_end(year)
         )
-        for obs in Observation.objects.filter(window, area=area, metric__in=metrics).only(
+        for obs in Observation.objects.filter(window, area=area).only(
             "metric_id", "kind", "period_kind", "period_start", "value", "numerator",
             "denominator",
         ):  # fmt: skip
             by_metric[obs.metric_id].append(obs)
+    framework_of = {m.pk: m.framework_id for m in metrics}
+    with_data = {
+        framework_of[pk]
+        for pk, rows in by_metric.items()
+        if any(
+            o.kind in (ObservationKind.ACTUAL, ObservationKind.PLAN)
+            and _in_year(o.period_start, year)
+            for o in rows
+        )
+    }
+    chosen = frameworks_for_year(frameworks, year, with_data)
     sections = []
     for fw, why in chosen:
         tiles = []

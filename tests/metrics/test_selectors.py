@@ -149,3 +149,39 @@ def test_dashboard_selector_runs_five_queries_whatever_the_data(django_assert_nu
     tiles = {t.metric.code: t for s in board.sections for t in s.tiles}
     assert tiles[NEL].figure is not None
     assert len(tiles[NEL].table) == 12
+
+
+def test_a_framework_with_data_in_the_year_is_shown_after_it_ended():
+    """DTOC (BCF 2017–19) ran on to February 2020: 2019/20 shows it beside the current one."""
+    trafford = area("E08000009")
+    observations(
+        metric=metric("dtoc-social-care-beds"),
+        area=trafford,
+        kind=ObservationKind.ACTUAL,
+        values={date(2019, 4, 1): 20.1, date(2020, 2, 1): 18.5},
+    )
+    board = selectors.dashboard(area_code=trafford.code)
+    assert board.financial_year == 2019
+    sections = {s.framework.slug: s.why for s in board.sections}
+    assert sections == {"bcf-2017-19": "has data for 2019/20", "bcf-2023-25": "current framework"}
+    assert board.sections[0].framework.slug == "bcf-2017-19"
+
+
+def test_default_area_is_the_hwb_area_with_data_for_the_most_metrics():
+    wolverhampton_nel()
+    for code in ("E08000009", "E09000002"):
+        observations(
+            metric=metric("falls-admissions-65"),
+            area=area(code),
+            kind=ObservationKind.ACTUAL,
+            period_kind=PeriodKind.YEAR,
+            values={date(2017, 4, 1): 2500},
+        )
+    observations(
+        metric=metric("falls-admissions-65"),
+        area=area(WOLVERHAMPTON),
+        kind=ObservationKind.ACTUAL,
+        period_kind=PeriodKind.YEAR,
+        values={date(2017, 4, 1): 2400},
+    )
+    assert selectors.dashboard().area.code == WOLVERHAMPTON
