@@ -627,31 +627,33 @@ class _Run:
                 p.workstream_number, p.workstream_text = p.workstream_text, ""
             match = _REF_PREFIX.match(p.ref) or _REF_PREFIX.match(p.parent_ref)
             if match and p.workstream_text:
-                prefixes[p.workstream_text][match[1]] += 1
+                prefixes[title_key(p.workstream_text)][match[1]] += 1
+        # Keyed by the name ignoring case and punctuation: "ALPHA" and "Alpha" are one theme.
         numbers_of_name: dict[str, str] = {}
         next_free = max([int(n) for n in existing if n.isdigit()] + [0])
         for p in parsed:
             if p.workstream_number or not p.workstream_text:
                 continue
             name = p.workstream_text
-            if name not in numbers_of_name:
-                if prefixes[name]:
-                    numbers_of_name[name] = prefixes[name].most_common(1)[0][0]
-                elif title_key(name) in by_name:
-                    numbers_of_name[name] = by_name[title_key(name)].number
+            key = title_key(name)
+            if key not in numbers_of_name:
+                if prefixes[key]:
+                    numbers_of_name[key] = prefixes[key].most_common(1)[0][0]
+                elif key in by_name:
+                    numbers_of_name[key] = by_name[key].number
                 else:
                     used = set(numbers_of_name.values()) | set(existing)
                     next_free += 1
                     while str(next_free) in used:
                         next_free += 1
-                    numbers_of_name[name] = str(next_free)
+                    numbers_of_name[key] = str(next_free)
                     self.warn(
                         p.row,
                         "workstream",
                         name,
                         f"No ref gives workstream “{name}” a number; it is numbered {next_free}.",
                     )
-            p.workstream_number = numbers_of_name[name]
+            p.workstream_number = numbers_of_name[key]
         names_of_number: dict[str, str] = {}
         for p in parsed:
             if not p.workstream_number:
@@ -710,11 +712,16 @@ class _Run:
                 self.findings.append(p.errors[-1])
         result: dict[str, Workstream] = {}
         self.ws_actions: dict[str, str] = {}
+        # Names only from rows without errors: an error row's text may not even fit.
+        good_names: dict[str, str] = {}
+        for p in parsed:
+            if not p.errors and p.workstream_text:
+                good_names.setdefault(p.workstream_number, p.workstream_text)
         for p in parsed:
             number = p.workstream_number
             if p.errors or not number or number in result:
                 continue  # a row with errors creates nothing, not even its workstream
-            name = p.workstream_text or names_of_number.get(number) or ""
+            name = good_names.get(number, "")
             ws = existing.get(number)
             if ws is None:
                 ws = Workstream.objects.create(
@@ -1002,6 +1009,7 @@ class _Run:
                 current.candidates.set(
                     [self.codes[(c.framework, c.code)] for c in token.candidates]
                 )
+                existing_unresolved[(framework.pk, token.raw)] = current
                 changed = True
             keep.add(current.pk)
             if current.resolved_code_id:

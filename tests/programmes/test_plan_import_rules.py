@@ -414,3 +414,40 @@ def test_a_nul_byte_late_in_a_csv_file_is_refused(programme):
     content = csv_bytes([row()] * 1) + b"x" * 5000 + b"\x00"
     with pytest.raises(PlanFileError, match="not a text CSV file"):
         preview(programme, content)
+
+
+def test_the_same_damaged_code_twice_in_a_cell_is_one_thing_to_review(programme):
+    header = [*HEADER, "CQC Cross reference key"]
+    p = plan_import_preview(
+        programme=programme,
+        file_name="p.csv",
+        content=csv_bytes([[*row(), "AO13, AO13"]], header=header),
+        as_of=AS_OF,
+    )
+    plan_import_apply(plan_import=p)
+    assert Milestone.objects.get().unresolved_references.count() == 1
+
+
+def test_workstream_names_in_different_case_without_refs_are_one_workstream(programme):
+    content = csv_bytes(
+        [row(Ref=""), row(Workstream="DIGITAL", Ref="", **{"Project milestone": "B"})]
+    )
+    p = plan_import_preview(programme=programme, file_name="p.csv", content=content, as_of=AS_OF)
+    assert [w["number"] for w in p.report["workstreams"]] == ["1"]
+    plan_import_apply(plan_import=p)
+    again = preview(programme, content)
+    assert (again["created"], again["updated"]) == (0, 0)
+
+
+def test_a_workstream_is_not_named_from_a_row_with_errors(programme):
+    header = [*HEADER, "Number"]
+    content = csv_bytes(
+        [
+            [*row(Workstream="W" * 400), "1"],
+            [*row(Workstream="", **{"Project milestone": "B"}), "1"],
+        ],
+        header=header,
+    )
+    report = preview(programme, content)
+    assert len(report["errors"]) == 1
+    assert report["workstreams"][0]["name"] == "Workstream 1"
