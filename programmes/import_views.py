@@ -68,7 +68,13 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("programmes:plan_import_detail", pk=plan_import.pk)
     status = 400 if form.errors else 200
-    return render(request, "programmes/import/upload.html", {"form": form}, status=status)
+    recent = PlanImport.objects.select_related("programme", "uploaded_by")[:10]
+    return render(
+        request,
+        "programmes/import/upload.html",
+        {"form": form, "recent": recent},
+        status=status,
+    )
 
 
 @plan_editors_only

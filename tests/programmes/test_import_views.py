@@ -290,3 +290,11 @@ def test_the_review_page_query_count_does_not_grow_with_rows(
 ):
     with django_assert_max_num_queries(20):
         pm_client.get(review_url(imported))
+
+
+def test_the_upload_page_lists_recent_imports_with_links(pm_client, programme):
+    upload(pm_client, programme, DEMO_PLAN.read_bytes())
+    plan_import = PlanImport.objects.get()
+    html = pm_client.get(UPLOAD).content.decode()
+    assert reverse("programmes:plan_import_detail", args=[plan_import.pk]) in html
+    assert "Previewed, not applied" in html
