@@ -558,23 +558,29 @@ class Dashboard:
 
 
 def areas_with_data() -> list[Area]:
-    """Areas with any observation, HWB areas first, then comparators, each by name; each
-    carries `metrics_with_data` (how many metrics it has values for)."""
-    areas = (
-        Area.objects.annotate(metrics_with_data=Count("observations__metric", distinct=True))
-        .filter(metrics_with_data__gt=0)
-        .order_by("-is_hwb", "name")
+    """Areas with any observation: HWB areas first, then comparators, each by name."""
+    areas = Area.objects.filter(pk__in=Observation.objects.values("area_id")).order_by(
+        "-is_hwb", "name"
     )
     return list(areas)
 
 
 def default_area(areas: Sequence[Area]) -> Area | None:
     """The first area with data, preferring HWB areas and, among them, the one with data for
-    the most metrics (so the dashboard opens on an area with something to show)."""
+    the most metrics, so the dashboard opens on an area with something to show (one query,
+    run only when no area was chosen)."""
     if not areas:
         return None
-    best = max(getattr(a, "metrics_with_data", 0) for a in areas if a.is_hwb == areas[0].is_hwb)
-    return next(a for a in areas if getattr(a, "metrics_with_data", 0) == best)
+    hwb = areas[0].is_hwb
+    best = (
+        Observation.objects.filter(area__is_hwb=hwb)
+        .values("area_id")
+        .annotate(metrics=Count("metric_id", distinct=True))
+        .order_by("-metrics", "area__name")
+        .values_list("area_id", flat=True)
+        .first()
+    )
+    return next((a for a in areas if a.pk == best), areas[0])
 
 
 def frameworks_for_year(
@@ -604,8 +610,9 @@ def dashboard(*, area_code: str | None = None, financial_year: int | None = None
     """Small multiples for one area: the current framework's metrics and, when the year falls
     in an older framework's period, that framework's too. Five queries whatever the data:
     areas with data, the area's observation years, frameworks, metrics, observations (one
-    more when `area_code` names an area without data). Default area: the first with data,
-    HWB areas first. Raises Area.DoesNotExist for an unknown code."""
+    more to find the default area when none is chosen, or when `area_code` names an area
+    without data). Default area: `default_area`. Raises Area.DoesNotExist for an unknown
+    code."""
     areas = areas_with_data()
     area = None
     if area_code:

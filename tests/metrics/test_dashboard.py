@@ -210,6 +210,19 @@ def test_dashboard_query_count_is_constant(board_client, django_assert_num_queri
         assert response.status_code == 200
 
 
+@pytest.mark.parametrize("n_areas", [2, 12])
+def test_default_dashboard_query_count_is_constant(
+    board_client, django_assert_num_queries, n_areas
+):
+    areas = hwb_areas(n_areas)
+    bulk_series(metrics=four_metrics(), areas=areas, months=months_from(date(2015, 4, 1), 36))
+    with django_assert_num_queries(DASHBOARD_QUERIES + 1):  # + finding the default area
+        response = board_client.get(reverse("metrics:dashboard"))
+        assert response.status_code == 200
+    # Every area has data for four metrics: the first by name.
+    assert response.context["board"].area == min(areas, key=lambda a: a.name)
+
+
 @pytest.mark.parametrize("n_months", [12, 60])
 def test_metric_page_query_count_is_constant(board_client, django_assert_num_queries, n_months):
     bulk_series(
