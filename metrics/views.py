@@ -12,11 +12,13 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from integration.exports import Column, export_response
 from integration.roles import can_upload_metrics
 from metrics import services
 from metrics.choices import UploadState
@@ -41,12 +43,43 @@ def analysts_only(view):
     return wrapped
 
 
+UPLOAD_EXPORT = [
+    Column("Upload", lambda u: u.pk),
+    Column("File", lambda u: u.original_name),
+    Column("State", lambda u: u.get_state_display()),
+    Column("Rows", lambda u: u.rows),
+    Column("New", lambda u: u.new_count),
+    Column("Changed", lambda u: u.changed_count),
+    Column("Unchanged", lambda u: u.unchanged_count),
+    Column("Uploaded at", lambda u: localtime(u.uploaded_at)),
+    Column("Uploaded by", lambda u: u.uploaded_by.get_username() if u.uploaded_by else ""),
+    Column("Applied at", lambda u: localtime(u.applied_at) if u.applied_at else None),
+    Column("Applied by", lambda u: u.applied_by.get_username() if u.applied_by else ""),
+    Column("Demo data", lambda u: u.is_demo),
+    Column("SHA-256", lambda u: u.sha256),
+]
+FINDING_EXPORT = [
+    Column("Severity", lambda f: f["severity"]),
+    Column("Row", lambda f: f["row"]),
+    Column("Column", lambda f: f["column"]),
+    Column("Value", lambda f: f["value"]),
+    Column("Message", lambda f: f["message"]),
+]
+
+
 @require_GET
 def upload_list(request: HttpRequest) -> HttpResponse:
-    # One query for the page: the people and profile come with each upload.
+    # One query for the page: the people come with each upload; the reports stay behind.
     uploads = Upload.objects.select_related("uploaded_by", "applied_by").defer(
         "report", "profile_snapshot"
     )
+    if file_format := request.GET.get("format"):
+        return export_response(
+            rows=uploads.order_by("-uploaded_at", "-pk"),
+            columns=UPLOAD_EXPORT,
+            filename="uploads",
+            file_format=file_format.lower(),
+        )
     table = UploadTable(uploads)
     RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
     return render(
@@ -172,6 +205,21 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = upload.report
     errors, warnings = report.get("errors", []), report.get("warnings", [])
     changes = report.get("changes", [])
+    if file_format := (request.GET.get("format") or "").lower():
+        if file_format == "json":
+            # The same report as `import_activity --report json`.
+            data = {**report, "upload_id": upload.pk, "state": upload.state}
+            response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+            response["Content-Disposition"] = f'attachment; filename="upload-{upload.pk}.json"'
+            return response
+        findings = [{"severity": "error", **f} for f in errors]
+        findings += [{"severity": "warning", **f} for f in warnings]
+        return export_response(
+            rows=findings,
+            columns=FINDING_EXPORT,
+            filename=f"upload-{upload.pk}-findings",
+            file_format=file_format,
+        )
     can_upload = can_upload_metrics(request.user)
     return render(
         request,

@@ -286,3 +286,17 @@ def test_a_bad_profile_file_gets_a_clear_message(analyst_client, content, messag
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not MappingProfile.objects.exists()
+
+
+def test_the_list_and_a_report_download(board_client, upload) -> None:
+    listing = board_client.get(reverse("metrics:upload_list"), {"format": "csv"})
+    text = listing.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Upload,File,State,Rows,New")
+    assert 'nel.csv,"Validated, waiting to be applied",2,2,0,0' in text
+    assert board_client.get(reverse("metrics:upload_list"), {"format": "pdf"}).status_code == 400
+    url = reverse("metrics:upload_detail", args=[upload.pk])
+    report = json.loads(board_client.get(url, {"format": "json"}).content)
+    assert {"rows", "new", "changed", "unchanged", "errors", "warnings"} <= set(report)
+    assert report["upload_id"] == upload.pk and report["new"] == 2
+    findings = board_client.get(url, {"format": "xlsx"})
+    assert findings["Content-Type"].startswith("application/vnd.openxmlformats")
