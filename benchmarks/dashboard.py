@@ -131,6 +131,7 @@ def main() -> None:
         client.force_login(user)
         area = areas[len(areas) // 2]
         pages = {
+            "dashboard (default)": reverse("metrics:dashboard"),
             "dashboard": f"{reverse('metrics:dashboard')}?area={area.code}&year=2017",
             "metric page": reverse("metrics:metric_detail", args=[area.code, METRICS[0]])
             + "?year=2017",

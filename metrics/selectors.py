@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from metrics import charts
 from metrics.choices import Aggregation, Frequency, ObservationKind, PeriodKind, Unit
@@ -571,16 +571,20 @@ def default_area(areas: Sequence[Area]) -> Area | None:
     run only when no area was chosen)."""
     if not areas:
         return None
-    hwb = areas[0].is_hwb
-    best = (
-        Observation.objects.filter(area__is_hwb=hwb)
-        .values("area_id")
-        .annotate(metrics=Count("metric_id", distinct=True))
-        .order_by("-metrics", "area__name")
-        .values_list("area_id", flat=True)
-        .first()
+    candidates = {a.pk: a for a in areas if a.is_hwb == areas[0].is_hwb}
+    # Distinct (metric, area) pairs follow the unique index's leading columns, so the
+    # database can read them from the index rather than sort every observation.
+    pairs = (
+        Observation.objects.filter(area_id__in=list(candidates))
+        .order_by()
+        .values_list("metric_id", "area_id")
+        .distinct()
     )
-    return next((a for a in areas if a.pk == best), areas[0])
+    counts: dict[int, int] = defaultdict(int)
+    for _, area_id in pairs:
+        counts[area_id] += 1
+    # `areas` is in name order, so max() keeps the first name among equal counts.
+    return max(candidates.values(), key=lambda a: counts.get(a.pk, 0))
 
 
 def frameworks_for_year(
