@@ -501,3 +501,24 @@ def test_a_row_with_an_error_is_not_reported_as_removed(programme):
     ).report
     assert len(report["errors"]) == 1
     assert report["removed"] == 0 and report["removed_milestones"] == []
+
+
+def test_the_demo_plan_as_an_excel_workbook_imports_the_same(programme):
+    import csv
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Wiltshire Integration Programme Plan (September 2018)"])  # a title row
+    with open(DEMO_PLAN, encoding="utf-8", newline="") as handle:
+        for values in csv.reader(handle):
+            sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    report = run_import(programme, out.getvalue(), name="plan.xlsx")
+    assert (report["rows"], report["complete"], len(report["workstreams"])) == (94, 4, 9)
+    assert len(report["unresolved"]) == 11
+    # The same plan from CSV afterwards changes nothing.
+    again = run_import(programme, demo_bytes())
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 94)
