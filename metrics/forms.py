@@ -32,10 +32,10 @@ ROLE_LABELS = {
     "status": "Status",
     "note": "Note",
     "month": "A month or period (wide file: one column per month)",
-    "measure": "A measure (wide file: one column per metric, as the profile says)",
     "total": "A total (checked against the months, never stored)",
 }
 SKIP = "__skip__"
+MEASURE = "measure:"  # role value prefix: the column holds one metric's values (wide file)
 
 
 def govuk_widgets(form: forms.Form) -> None:
@@ -179,9 +179,11 @@ class MappingForm(forms.Form):
         metrics = list(Metric.objects.order_by("framework__starts", "position", "code"))
         metric_choices = [(m.code, f"{m.short_name} ({m.code})") for m in metrics]
         self.fields["default_metric"].choices = [("", "None: from a column")] + metric_choices
-        roles = [(key, label) for key, label in ROLE_LABELS.items() if key != "measure"]
-        if profile.measures:
-            roles.append(("measure", ROLE_LABELS["measure"]))
+        # A wide file with a column per measure: the column holds one metric's values.
+        roles = list(ROLE_LABELS.items()) + [
+            (f"{MEASURE}{m.code}", f"Values of {m.short_name} (one column per measure)")
+            for m in metrics
+        ]
         initial_roles = _initial_roles(header, mapping)
         self.column_fields = []
         for index, name in enumerate(header):
@@ -264,8 +266,8 @@ class MappingForm(forms.Form):
         return data
 
     def definition(self) -> Profile:
-        """The profile the answers describe, keeping what the page does not show (measures,
-        sheet, status and note defaults, aliases of labels not listed)."""
+        """The profile the answers describe, keeping what the page does not show (the kind of
+        a measure column, sheet, status and note defaults, aliases of labels not listed)."""
         data = self.cleaned_data
         old = self.profile
         columns: dict[str, list[str]] = {}
@@ -280,7 +282,11 @@ class MappingForm(forms.Form):
             self.header[i]: data.get(f) or "" for i, f in enumerate(self.column_fields)
         }
         months = [h for h, r in roles_by_column.items() if r == "month"]
-        measures = [h for h, r in roles_by_column.items() if r == "measure"]
+        measures = {
+            h: (r.removeprefix(MEASURE), old.measures.get(h, ("", data["default_kind"]))[1])
+            for h, r in roles_by_column.items()
+            if r.startswith(MEASURE)
+        }
         totals = [h for h, r in roles_by_column.items() if r == "total"]
         layout = "wide_months" if months else "wide_measures" if measures else "long"
         defaults = {
@@ -317,7 +323,7 @@ class MappingForm(forms.Form):
             defaults=defaults,
             metric_aliases=metric_aliases,
             kind_aliases=kind_aliases,
-            measures={h: p for h, p in old.measures.items() if h in measures or not measures},
+            measures=measures or dict(old.measures),
             total_columns=total_columns,
             sheet=old.sheet,
         )
@@ -327,8 +333,8 @@ def _initial_roles(header: list[str], mapping: dict) -> dict[str, str]:
     roles = {column: role for role, column in (mapping.get("roles") or {}).items()}
     for column in mapping.get("periods") or {}:
         roles[column] = "month"
-    for column in mapping.get("measures") or {}:
-        roles[column] = "measure"
+    for column, (metric, _kind) in (mapping.get("measures") or {}).items():
+        roles[column] = f"{MEASURE}{metric}"
     for column in mapping.get("totals") or []:
         roles[column] = "total"
     return {h: roles.get(h, "") for h in header}

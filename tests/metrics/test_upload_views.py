@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,8 @@ from metrics import services
 from metrics.models import MappingProfile, Observation, ObservationRevision, Upload
 
 pytestmark = pytest.mark.django_db
+
+PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "data" / "public"
 
 GOOD = (
     b"area_code,area_name,period,metric,kind,value\n"
@@ -300,3 +303,30 @@ def test_the_list_and_a_report_download(board_client, upload) -> None:
     assert report["upload_id"] == upload.pk and report["new"] == 2
     findings = board_client.get(url, {"format": "xlsx"})
     assert findings["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.skipif(
+    not PUBLIC.exists(), reason=f"public sample files not found at {PUBLIC} (outside the repo)"
+)
+def test_a_column_per_measure_file_is_mapped_in_the_browser(analyst_client) -> None:
+    content = (PUBLIC / "england-ae-admissions-dtoc-monthly.csv").read_bytes()
+    post_file(analyst_client, content, "england.csv")
+    upload = latest()
+    assert upload.report["errors"]  # no area, metric or value column by name
+    form = analyst_client.get(reverse("metrics:upload_mapping", args=[upload.pk])).context["form"]
+    roles = {"year": "financial_year", "month": "month_name"}
+    roles["total_admissions"] = "measure:non-elective-admissions"
+    data = {f"column_{i}": roles.get(name, "") for i, name in enumerate(form.header)}
+    data.update({"default_area": "E92000001", "default_kind": "actual"})
+    response = analyst_client.post(reverse("metrics:upload_mapping", args=[upload.pk]), data)
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert not upload.report["errors"], upload.report["errors"][:3]
+    assert upload.profile_snapshot["layout"] == "wide_measures"
+    assert upload.profile_snapshot["measures"] == {
+        "total_admissions": ["non-elective-admissions", "actual"]
+    }
+    assert upload.new_count == 80
+    analyst_client.post(reverse("metrics:upload_apply", args=[upload.pk]))
+    january = Observation.objects.get(area__code="E92000001", period_start="2011-01-01")
+    assert january.metric.code == "non-elective-admissions"
