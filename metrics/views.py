@@ -267,6 +267,20 @@ def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @analysts_only
 @require_POST
+def upload_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Validate and preview again, e.g. after other uploads changed the stored values."""
+    upload = get_object_or_404(Upload, pk=pk)
+    try:
+        services.upload_preview(upload=upload)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Checked the file again against the values stored now.")
+    return redirect("metrics:upload_detail", pk)
+
+
+@analysts_only
+@require_POST
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
     try:

@@ -202,6 +202,7 @@ def test_only_analysts_and_administrators_write(request, persona, upload) -> Non
         ("post", reverse("metrics:upload_mapping", args=[upload.pk])),
         ("post", reverse("metrics:upload_apply", args=[upload.pk])),
         ("post", reverse("metrics:upload_discard", args=[upload.pk])),
+        ("post", reverse("metrics:upload_check", args=[upload.pk])),
         ("get", reverse("metrics:upload_file", args=[upload.pk])),
         ("post", reverse("metrics:upload_profile_list")),
     ]
@@ -330,3 +331,15 @@ def test_a_column_per_measure_file_is_mapped_in_the_browser(analyst_client) -> N
     analyst_client.post(reverse("metrics:upload_apply", args=[upload.pk]))
     january = Observation.objects.get(area__code="E92000001", period_start="2011-01-01")
     assert january.metric.code == "non-elective-admissions"
+
+
+def test_check_again_refreshes_a_stale_preview(analyst_client, analyst_user, upload) -> None:
+    other = services.upload_create(content=GOOD, filename="same.csv", user=analyst_user)
+    services.upload_apply(upload=other, user=analyst_user)
+    upload.refresh_from_db()
+    assert upload.new_count == 2  # previewed before the other file was applied
+    response = analyst_client.post(reverse("metrics:upload_check", args=[upload.pk]), follow=True)
+    assert b"Checked the file again" in response.content
+    upload.refresh_from_db()
+    assert (upload.new_count, upload.unchanged_count) == (0, 2)
+    assert upload.report["same_file_applied"][0]["id"] == other.pk
