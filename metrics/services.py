@@ -27,6 +27,7 @@ from metrics import bulk
 from metrics.choices import UploadState
 from metrics.ingest import (
     AreaResolver,
+    Finding,
     IngestError,
     IngestResult,
     MetricRule,
@@ -148,10 +149,8 @@ def _bulk_frame(result: IngestResult) -> pd.DataFrame:
     )
 
 
-def _finding(severity: str, message: str, **where: Any):
-    from metrics.ingest import Finding
-
-    return Finding(severity, where.get("row"), where.get("column"), where.get("value"), message)
+def _finding(severity: str, message: str) -> Finding:
+    return Finding(severity, None, None, None, message)
 
 
 def _prepare(
@@ -181,7 +180,7 @@ def _prepare(
 # --- the report ------------------------------------------------------------------------------
 
 
-def _finding_dict(finding) -> dict[str, Any]:
+def _finding_dict(finding: Finding) -> dict[str, Any]:
     return {
         "row": finding.row,
         "column": finding.column,

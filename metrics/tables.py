@@ -157,11 +157,18 @@ def _number(value, status: str | None) -> str:
     return text if status in (None, "reported") else f"{text} ({status})"
 
 
+LAYOUT_WORDS = {
+    "long": "One value a row",
+    "wide_months": "A column per month",
+    "wide_measures": "A column per measure",
+}
+
+
 class ProfileTable(GovukTable):
     name = tables.Column(verbose_name="Profile")
     source = tables.Column(verbose_name="Source", default="")
     layout = tables.Column(verbose_name="Layout", accessor="definition__layout", default="")
-    updated_at = tables.DateTimeColumn(verbose_name="Last changed", format="d/m/Y H:i")
+    updated_at = tables.Column(verbose_name="Last changed")
     export = tables.Column(verbose_name="", empty_values=(), orderable=False)
 
     class Meta(GovukTable.Meta):
@@ -170,6 +177,12 @@ class ProfileTable(GovukTable):
         sequence = ("name", "source", "layout", "updated_at", "export")
         order_by = "name"
         empty_text = "No profiles have been saved yet."
+
+    def render_layout(self, value: str) -> str:
+        return LAYOUT_WORDS.get(value, value)
+
+    def render_updated_at(self, value) -> str:
+        return f"{localtime(value):%d/%m/%Y %H:%M}"
 
     def render_export(self, record: MappingProfile) -> str:
         return format_html(
