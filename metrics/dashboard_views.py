@@ -18,6 +18,7 @@ from integration.exports import Column, export_response
 from metrics import charts, selectors, spc
 from metrics.choices import Polarity
 from metrics.models import Area, Metric
+from metrics.panels import metric_page_panels
 from metrics.periods import PeriodError, fy_label, parse_financial_year
 
 # --- forms ---------------------------------------------------------------------------------
@@ -226,6 +227,7 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
         "spc": spc_view,
         "year_choices": [(y, fy_label(y)) for y in page.years],
         "comparison_url": reverse("metrics:comparison", args=[metric.code]),
+        "panels": metric_page_panels(area=area, metric=metric),
     }
     return render(request, "metrics/metric_detail.html", context, status=400 if errors else 200)
 

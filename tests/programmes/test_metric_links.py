@@ -134,3 +134,21 @@ def test_metric_page_panel_lists_linked_workstreams_with_their_worst_rating(work
 def test_panel_says_when_nothing_is_linked():
     panel = linked_work_panel(area=area(WOLVERHAMPTON), metric=metric(NEL))
     assert panel.context["items"] == []
+
+
+def test_metric_page_lists_the_linked_workstream_with_its_rating(board_client, workstream):
+    wolverhampton_nel()
+    milestone = MilestoneFactory(workstream=workstream, programme=workstream.programme)
+    status_record(
+        milestone=milestone,
+        rating=Rating.AMBER,
+        as_of=date(2018, 9, 6),
+        cause="Winter pressures",
+        path_to_green="Extra reablement hours",
+    )
+    MetricLink.objects.create(workstream=workstream, metric=metric(NEL), area=area(WOLVERHAMPTON))
+    url = reverse("metrics:metric_detail", args=[WOLVERHAMPTON, NEL])
+    html = board_client.get(url).content.decode()
+    assert "Work that aims to move this metric" in html
+    assert "2. Admission avoidance" in html and "Wolverhampton BCF" in html
+    assert ">Amber</strong>" in html
