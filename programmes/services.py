@@ -105,6 +105,8 @@ def status_record(
         milestone.status_as_of = as_of
         if rating == Rating.COMPLETE:
             milestone.completed_on = completed_on or milestone.completed_on or as_of
+        else:
+            milestone.completed_on = None  # reopened: a newer status says it is not done
         milestone.version += 1
         milestone.updated_at = timezone.now()
         milestone.save(

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
@@ -281,11 +280,14 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         initial=initial,
         auto_id=f"status-{milestone.pk}-%s",
     )
+    # The programme's reporting date is its "now" (today unless a manager set it): an update
+    # made before a board is the status for that board's period, so its reports show it.
+    status_as_of = selectors.reporting_date_or_today(programme)
     if request.method == "POST" and form.is_valid():
         try:
             update = services.status_record(
                 milestone=milestone,
-                as_of=timezone.localdate(),
+                as_of=status_as_of,
                 author=request.user,
                 **form.service_kwargs(),
             )
@@ -309,6 +311,7 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "action": reverse("programmes:status_update", args=[programme.slug, milestone.pk]),
         "cancel": reverse("programmes:milestone_row", args=[programme.slug, milestone.pk]),
         "colspan": len(MilestoneTable([], programme=programme, can_edit=True).columns),
+        "status_as_of": status_as_of,
     }
     if _is_htmx(request):
         # 200 even with errors, so htmx swaps the form (with its error summary) into the row.

@@ -144,3 +144,18 @@ def test_milestone_update_refuses_a_workstream_of_another_programme(milestone):
             expected_version=milestone.version,
             values={"workstream": other, "title": "x"},
         )
+
+
+def test_a_newer_status_that_is_not_complete_reopens_a_completed_milestone(milestone):
+    _record(milestone, rating=Rating.COMPLETE)
+    assert milestone.completed_on == date(2018, 9, 6)
+    _record(milestone, as_of=date(2018, 10, 4))
+    milestone.refresh_from_db()
+    assert milestone.completed_on is None and not milestone.is_complete
+
+
+def test_an_older_status_does_not_reopen_a_completed_milestone(milestone):
+    _record(milestone, rating=Rating.COMPLETE)
+    _record(milestone, as_of=date(2018, 8, 1))
+    milestone.refresh_from_db()
+    assert milestone.completed_on == date(2018, 9, 6)

@@ -128,6 +128,15 @@ def test_rating_radios_are_limited_to_the_scale_with_labels(pm_client, milestone
         assert f">{label}</label>" in html
 
 
+def test_update_is_recorded_as_at_the_programme_reporting_date_when_one_is_set(
+    pm_client, milestone
+):
+    milestone.programme.reporting_date = date(2018, 9, 6)
+    milestone.programme.save()
+    _post(pm_client, milestone, rating="green", narrative="On track")
+    assert StatusUpdate.objects.get().as_of == date(2018, 9, 6)
+
+
 def test_a_valid_update_is_recorded_as_at_today_by_the_user_and_shown_in_history(
     pm_client, pm_user, milestone
 ):
@@ -142,7 +151,7 @@ def test_a_valid_update_is_recorded_as_at_today_by_the_user_and_shown_in_history
     detail = reverse("programmes:milestone_detail", args=[milestone.programme.slug, milestone.pk])
     assert response.status_code == 302 and response["Location"] == detail
     update = StatusUpdate.objects.get()
-    assert update.as_of == timezone.localdate()
+    assert update.as_of == timezone.localdate()  # no reporting date set: today
     assert update.author == pm_user
     milestone.refresh_from_db()
     assert milestone.rating == Rating.AMBER
