@@ -36,7 +36,7 @@ MONTHLY = ["non-elective-admissions", "dtoc-delayed-days", "dtoc-social-care-bed
 # metric page: area, metric, its series breaks and breakdowns, observations, revisions;
 # comparison: metric, years with actuals, the year's actuals with their areas.
 DASHBOARD_QUERIES = 9
-METRIC_PAGE_QUERIES = 10
+METRIC_PAGE_QUERIES = 11  # includes the panel of linked workstreams (programmes)
 COMPARISON_QUERIES = 7
 
 
