@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import transaction
 
 from integration.models import DemoDataLoad
+from metrics.models import Area, Metric
 from programmes.choices import ImportState, RatingScale
-from programmes.models import GovernanceBody, PlanImport, Programme, Workstream
+from programmes.models import GovernanceBody, MetricLink, PlanImport, Programme, Workstream
 from programmes.plan_import import (
     _sha256,
     person_for_name,
@@ -110,6 +111,30 @@ def _workstreams_load(programme: Programme) -> int:
     return created
 
 
+# Illustrative links (not in the source paper): theme 1 carries the High Impact Change Model
+# actions on discharge, which aim at delayed transfers and emergency admissions.
+DEMO_METRIC_LINKS = (
+    ("1", "dtoc-delayed-days", "Illustrative demo link: HIM changes 1–7 aim to cut delays."),
+    ("1", "non-elective-admissions", "Illustrative demo link: admission avoidance."),
+)
+WILTSHIRE = "E06000054"
+
+
+def _metric_links_ensure(programme: Programme) -> None:
+    area = Area.objects.filter(code=WILTSHIRE).first()
+    for number, metric_code, note in DEMO_METRIC_LINKS:
+        workstream = programme.workstreams.filter(number=number).first()
+        metric = Metric.objects.filter(code=metric_code).first()
+        if area and workstream and metric:
+            MetricLink.objects.get_or_create(
+                workstream=workstream,
+                milestone=None,
+                metric=metric,
+                area=area,
+                defaults={"note": note},
+            )
+
+
 def load_demo_data(*, stdout: TextIO) -> None:
     """Create the Wiltshire demo programme and import its plan; safe to run again."""
     frameworks_load()
@@ -130,6 +155,7 @@ def load_demo_data(*, stdout: TextIO) -> None:
     report = preview.report
     if not already:
         report = plan_import_apply(plan_import=preview).report
+    _metric_links_ensure(programme)
     DemoDataLoad.objects.update_or_create(dataset=DATASET, defaults={"description": DESCRIPTION})
     stdout.write(
         f"Demo programme {SLUG}: {workstreams_created} workstreams created from "

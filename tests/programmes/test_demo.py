@@ -94,3 +94,16 @@ def test_load_demo_command_loads_the_programme(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
     call_command("load_demo", stdout=io.StringIO())
     assert Programme.objects.filter(slug="wiltshire-integration", is_demo=True).exists()
+
+
+def test_demo_links_theme_1_to_wiltshire_metrics_and_says_they_are_illustrative():
+    from programmes.models import MetricLink
+
+    load_demo_data(stdout=io.StringIO())
+    load_demo_data(stdout=io.StringIO())
+    links = MetricLink.objects.select_related("metric", "area", "workstream")
+    assert {(x.workstream.number, x.metric.code, x.area.code) for x in links} == {
+        ("1", "dtoc-delayed-days", "E06000054"),
+        ("1", "non-elective-admissions", "E06000054"),
+    }
+    assert all(x.note.startswith("Illustrative demo link") for x in links)
