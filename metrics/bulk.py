@@ -178,10 +178,26 @@ class PostgresStage(Staged):
             if cursor.fetchone()[0] is None:
                 self._load()
 
+    def _any_stored(self, cursor) -> bool:
+        """Whether any observation is stored for the file's metrics and areas: one probe of the
+        unique index's (metric, area) prefix, which spares the join for a first load."""
+        if not len(self.frame):
+            return False
+        metrics = sorted(int(m) for m in np.unique(self.frame["metric_id"].to_numpy()))
+        areas = sorted(int(a) for a in np.unique(self.frame["area_id"].to_numpy()))
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {OBSERVATION} "
+            "WHERE metric_id = ANY(%s) AND area_id = ANY(%s))",
+            [metrics, areas],
+        )
+        return cursor.fetchone()[0]
+
     def compare(self, *, sample: int = 200) -> Comparison:
         self._ensure()
         differs = _differs("o", "s")
         with self.connection.cursor() as cursor:
+            if not self._any_stored(cursor):
+                return Comparison(len(self.frame), 0, 0, [])
             cursor.execute(
                 f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
                 f"count(*) FILTER (WHERE o.id IS NOT NULL AND {differs}), "
@@ -210,12 +226,15 @@ class PostgresStage(Staged):
             # Writers of observations take turns (readers are not blocked), so what the join
             # below finds stays true until this transaction commits.
             cursor.execute(f"LOCK TABLE {OBSERVATION} IN SHARE ROW EXCLUSIVE MODE")
-            cursor.execute(
-                f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
-                f"count(*) FILTER (WHERE o.id IS NOT NULL AND {_differs('o', 's')}) "
-                f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
-            )
-            new, changed = cursor.fetchone()
+            if self._any_stored(cursor):
+                cursor.execute(
+                    f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
+                    f"count(*) FILTER (WHERE o.id IS NOT NULL AND {_differs('o', 's')}) "
+                    f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
+                )
+                new, changed = cursor.fetchone()
+            else:
+                new, changed = len(self.frame), 0
             if not new and not changed:
                 return 0, 0  # the same values again: nothing to write
             existing = len(self.frame) - new

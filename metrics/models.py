@@ -200,7 +200,10 @@ class Observation(models.Model):
     The current value only; earlier values live in ObservationRevision.
     """
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="observations")
+    # No index of its own: the unique constraint's index starts with the metric.
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="observations", db_index=False
+    )
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="observations")
     kind = models.CharField(max_length=10, choices=ObservationKind.choices)
     period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
@@ -212,7 +215,10 @@ class Observation(models.Model):
         max_length=12, choices=ObservationStatus.choices, default=ObservationStatus.REPORTED
     )
     note = models.CharField(max_length=500, blank=True)
-    upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="observations")
+    # Indexed by `observation_upload` below (one index, not two: each costs every insert).
+    upload = models.ForeignKey(
+        Upload, on_delete=models.PROTECT, related_name="observations", db_index=False
+    )
     updated_at = models.DateTimeField()
 
     class Meta:
