@@ -103,9 +103,10 @@ def _csv_text(text: str) -> str:
     return text
 
 
-def _column_texts(column: pd.Series) -> np.ndarray:
+def _column_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A column as COPY text, each distinct value formatted once (files repeat their values):
-    floats with repr (which round-trips exactly), missing values as \\N."""
+    the codes of the rows and the table of texts they index. Floats are written with repr
+    (which round-trips exactly); missing values, code -1, index the last text: \\N."""
     codes, uniques = pd.factorize(column)
     if column.dtype.kind == "f":
         texts = [repr(float(u)) for u in uniques]
@@ -113,14 +114,19 @@ def _column_texts(column: pd.Series) -> np.ndarray:
         texts = [str(int(u)) for u in uniques]
     else:
         texts = [_csv_text(str(u)) for u in uniques]
-    return np.array([*texts, "\\N"], dtype=object)[codes]  # code -1 (missing) is the last
+    return codes, np.array([*texts, "\\N"], dtype=object)
+
+
+def _lines(columns: list[tuple[np.ndarray, np.ndarray]], start: int, stop: int) -> str:
+    texts = [table[codes[start:stop]] for codes, table in columns]
+    return "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
 
 
 def copy_buffer(frame: pd.DataFrame, columns: list[str]) -> io.StringIO:
     """The frame as CSV for `COPY … (FORMAT csv, NULL '\\N')`: empty text stays empty text and
     missing numbers become NULL. About five times faster than `DataFrame.to_csv` here."""
-    texts = [_column_texts(frame[name]) for name in columns]
-    return io.StringIO("\n".join(map(",".join, zip(*texts, strict=True))) + "\n")
+    coded = [_column_codes(frame[name]) for name in columns]
+    return io.StringIO(_lines(coded, 0, len(frame)) if len(frame) else "")
 
 
 class CopyReader(io.TextIOBase):
@@ -129,17 +135,17 @@ class CopyReader(io.TextIOBase):
     and the whole text is never in memory at once."""
 
     def __init__(self, frame: pd.DataFrame, columns: list[str], rows: int = 50_000) -> None:
-        self.frame, self.columns, self.rows, self.start = frame, columns, rows, 0
+        self.coded = [_column_codes(frame[name]) for name in columns]
+        self.total, self.rows, self.start = len(frame), rows, 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> str:
-        if self.start >= len(self.frame):
+        if self.start >= self.total:
             return ""
-        chunk = self.frame.iloc[self.start : self.start + self.rows]
-        self.start += self.rows
-        return copy_buffer(chunk, self.columns).getvalue()
+        start, self.start = self.start, self.start + self.rows
+        return _lines(self.coded, start, min(self.start, self.total))
 
     def readline(self, size: int | None = -1) -> str:
         return self.read(size)
