@@ -176,7 +176,7 @@ class PostgresStage(Staged):
                     "WITH (FORMAT csv, NULL '\\N')",
                     CopyReader(self.frame, COLUMNS),
                 )
-            cursor.execute(f"ANALYZE {self.table}")
+            self.analysed = False
 
     def _ensure(self) -> None:
         with self.connection.cursor() as cursor:
@@ -196,7 +196,12 @@ class PostgresStage(Staged):
             "WHERE metric_id = ANY(%s) AND area_id = ANY(%s))",
             [metrics, areas],
         )
-        return cursor.fetchone()[0]
+        stored = cursor.fetchone()[0]
+        if stored and not self.analysed:
+            # Temporary tables get no statistics from autovacuum; the join needs them.
+            cursor.execute(f"ANALYZE {self.table}")
+            self.analysed = True
+        return stored
 
     def compare(self, *, sample: int = 200) -> Comparison:
         self._ensure()
