@@ -11,7 +11,9 @@ same run:
       shape: an identity primary key and the same unique key (metric, area, kind, period);
   (b) the full upload through the services: read, parse, validate, preview (`upload_create`,
       which keeps the file and its sha256) and apply in one transaction (`upload_apply`);
-  (c) for interest, the same file uploaded and applied again (everything unchanged).
+  (c) for interest, the same file uploaded and applied again (everything unchanged), and
+  (d) a revised file with new values (the general path: temporary table, revisions written
+      with INSERT … SELECT, INSERT … ON CONFLICT DO UPDATE).
 
 (a) and (b) run three times each (`--repeat`), the observation table emptied between runs, and
 the medians are compared: other work on the machine moves single runs by tens of percent.
@@ -96,7 +98,7 @@ def _drop_scratch(url: str) -> None:
     admin.close()
 
 
-def _generate(path: Path) -> tuple[int, list[str]]:
+def _generate(path: Path, seed: int = 20170401) -> tuple[int, list[str]]:
     """Write the file in chunks (one area at a time) so generating it costs little memory."""
     from metrics.models import Area, Metric
 
@@ -110,7 +112,7 @@ def _generate(path: Path) -> tuple[int, list[str]]:
         )
     assert len(areas) == AREAS and len(metrics) == METRICS, "reference data missing"
     months = pd.date_range("1950-04-01", periods=MONTHS, freq="MS").strftime("%Y-%m-%d")
-    rng = np.random.default_rng(20170401)
+    rng = np.random.default_rng(seed)
     written = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write("area_code,area_name,metric,kind,period,value\n")
@@ -226,10 +228,14 @@ def main() -> None:
                     _reset()
                 uploads.append(_bench_upload(path))
             again_seconds, again = _bench_upload(path)
+            revised = Path(work) / "activity-1m-revised.csv"
+            _generate(revised, seed=20180401)
+            revised_seconds, revised_upload = _bench_upload(revised)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-            from metrics.models import Observation
+            from metrics.models import Observation, ObservationRevision
 
             stored = Observation.objects.count()
+            revisions = ObservationRevision.objects.count()
         finally:
             if not args.keep:
                 _drop_scratch(url)
@@ -258,6 +264,12 @@ def main() -> None:
     print(
         f"  (c) same file again: {again_seconds:6.2f} s; {again.new_count:,} new, "
         f"{again.changed_count:,} changed, {again.unchanged_count:,} unchanged"
+    )
+    print(
+        f"  (d) a revised file (new random values): {revised_seconds:6.2f} s; "
+        f"{revised_upload.new_count:,} new, {revised_upload.changed_count:,} changed "
+        f"({revisions:,} old values kept as revisions), "
+        f"{revised_upload.unchanged_count:,} unchanged"
     )
     print(
         f"  peak memory (getrusage ru_maxrss, whole process): {peak:,.0f} MB "

@@ -4,8 +4,10 @@ them with revisions, set-based, never one `save()` a row.
 PostgreSQL: the rows are `COPY`ed (psycopg2 `copy_expert` from an in-memory buffer) into a
 temporary table once; the preview counts come from one join against `metrics_observation`, and
 applying is two statements in the caller's transaction: an `INSERT INTO … revision SELECT` of
-the rows about to change, then `INSERT … ON CONFLICT DO UPDATE … WHERE values differ`. (When
-none of the file's keys is stored yet, a plain `INSERT … SELECT` does the same, faster.)
+the rows about to change, then `INSERT … ON CONFLICT DO UPDATE … WHERE values differ`. When
+nothing is stored yet for the file's metrics and areas (a first load) there is nothing to
+compare, revise or conflict with: the preview is "all new" without a join, and applying copies
+the rows straight into the observation table under an exclusive lock.
 
 SQLite: the stored rows for the file's metrics and areas are fetched once and compared with a
 pandas merge; applying writes revisions, updates and inserts with `executemany`.
@@ -132,11 +134,19 @@ def copy_buffer(frame: pd.DataFrame, columns: list[str]) -> io.StringIO:
 class CopyReader(io.TextIOBase):
     """The frame as COPY text made a chunk at a time as psycopg2 reads it, so that Python
     formats the next chunk while PostgreSQL parses the last one (the two use different cores)
-    and the whole text is never in memory at once."""
+    and the whole text is never in memory at once. `constants` are appended to every line."""
 
-    def __init__(self, frame: pd.DataFrame, columns: list[str], rows: int = 50_000) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        columns: list[str],
+        *,
+        constants: tuple[str, ...] = (),
+        rows: int = 50_000,
+    ) -> None:
         self.coded = [_column_codes(frame[name]) for name in columns]
         self.total, self.rows, self.start = len(frame), rows, 0
+        self.suffix = "".join(f",{_csv_text(c)}" for c in constants)
 
     def readable(self) -> bool:
         return True
@@ -145,48 +155,59 @@ class CopyReader(io.TextIOBase):
         if self.start >= self.total:
             return ""
         start, self.start = self.start, self.start + self.rows
-        return _lines(self.coded, start, min(self.start, self.total))
+        texts = [table[codes[start : self.start]] for codes, table in self.coded]
+        lines = map(",".join, zip(*texts, strict=True))
+        if self.suffix:
+            lines = (line + self.suffix for line in lines)
+        return "\n".join(lines) + "\n"
 
     def readline(self, size: int | None = -1) -> str:
         return self.read(size)
 
 
+def _copy(cursor, table: str, columns: list[str], reader: CopyReader) -> None:
+    raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+    raw.copy_expert(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", reader
+    )
+
+
 class PostgresStage(Staged):
+    """The rows are copied into a temporary table when there is something to compare them
+    with. When nothing is stored yet for the file's metrics and areas (a first load), every
+    row is new: the preview needs no join, and applying copies the rows straight into the
+    observation table under an exclusive lock, with nothing to conflict with or revise."""
+
     def __init__(self, frame: pd.DataFrame, using: str) -> None:
         super().__init__(frame, using)
         self.table = f"metrics_stage_{uuid.uuid4().hex[:12]}"
-        self._load()
+        self.loaded = False
 
-    def _load(self) -> None:
-        # A session temporary table (not ON COMMIT DROP) so that preview and apply in the same
-        # process share one copy; `apply` reloads it if the connection was replaced meanwhile.
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.table} ("
-                "metric_id bigint NOT NULL, area_id bigint NOT NULL, kind varchar(10) NOT NULL, "
-                "period_kind varchar(10) NOT NULL, period_start date NOT NULL, "
-                "value double precision, numerator double precision, "
-                "denominator double precision, status varchar(12) NOT NULL, "
-                "note varchar(500) NOT NULL)"
-            )
-            if len(self.frame):
-                raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-                raw.copy_expert(
-                    f"COPY {self.table} ({', '.join(COLUMNS)}) FROM STDIN "
-                    "WITH (FORMAT csv, NULL '\\N')",
-                    CopyReader(self.frame, COLUMNS),
-                )
-            self.analysed = False
-
-    def _ensure(self) -> None:
-        with self.connection.cursor() as cursor:
+    def _ensure(self, cursor) -> None:
+        """The temporary table, loaded (again, if the connection was replaced meanwhile)."""
+        if self.loaded:
             cursor.execute("SELECT to_regclass(%s)", [f"pg_temp.{self.table}"])
-            if cursor.fetchone()[0] is None:
-                self._load()
+            if cursor.fetchone()[0] is not None:
+                return
+        # A session temporary table (not ON COMMIT DROP) so that preview and apply in the same
+        # process share one copy.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.table} ("
+            "metric_id bigint NOT NULL, area_id bigint NOT NULL, kind varchar(10) NOT NULL, "
+            "period_kind varchar(10) NOT NULL, period_start date NOT NULL, "
+            "value double precision, numerator double precision, "
+            "denominator double precision, status varchar(12) NOT NULL, "
+            "note varchar(500) NOT NULL)"
+        )
+        if len(self.frame):
+            _copy(cursor, self.table, COLUMNS, CopyReader(self.frame, COLUMNS))
+        # Temporary tables get no statistics from autovacuum; the joins need them.
+        cursor.execute(f"ANALYZE {self.table}")
+        self.loaded = True
 
     def _any_stored(self, cursor) -> bool:
         """Whether any observation is stored for the file's metrics and areas: one probe of the
-        unique index's (metric, area) prefix, which spares the join for a first load."""
+        unique index's (metric, area) prefix."""
         if not len(self.frame):
             return False
         metrics = sorted(int(m) for m in np.unique(self.frame["metric_id"].to_numpy()))
@@ -196,19 +217,14 @@ class PostgresStage(Staged):
             "WHERE metric_id = ANY(%s) AND area_id = ANY(%s))",
             [metrics, areas],
         )
-        stored = cursor.fetchone()[0]
-        if stored and not self.analysed:
-            # Temporary tables get no statistics from autovacuum; the join needs them.
-            cursor.execute(f"ANALYZE {self.table}")
-            self.analysed = True
-        return stored
+        return cursor.fetchone()[0]
 
     def compare(self, *, sample: int = 200) -> Comparison:
-        self._ensure()
         differs = _differs("o", "s")
         with self.connection.cursor() as cursor:
             if not self._any_stored(cursor):
                 return Comparison(len(self.frame), 0, 0, [])
+            self._ensure(cursor)
             cursor.execute(
                 f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
                 f"count(*) FILTER (WHERE o.id IS NOT NULL AND {differs}), "
@@ -230,44 +246,44 @@ class PostgresStage(Staged):
         return Comparison(new, changed, unchanged, changes)
 
     def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
-        self._ensure()
         params = {"upload": upload_id, "now": now}
         columns = ", ".join(COLUMNS)
         with self.connection.cursor() as cursor:
-            # Writers of observations take turns (readers are not blocked), so what the join
-            # below finds stays true until this transaction commits.
+            # Writers of observations take turns (readers are not blocked), so what is found
+            # below stays true until this transaction commits.
             cursor.execute(f"LOCK TABLE {OBSERVATION} IN SHARE ROW EXCLUSIVE MODE")
-            if self._any_stored(cursor):
-                cursor.execute(
-                    f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
-                    f"count(*) FILTER (WHERE o.id IS NOT NULL AND {_differs('o', 's')}) "
-                    f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
-                )
-                new, changed = cursor.fetchone()
-            else:
-                new, changed = len(self.frame), 0
+            if not len(self.frame):
+                return 0, 0
+            if not self._any_stored(cursor):
+                with _bulk_load(cursor, len(self.frame), indexes=True):
+                    reader = CopyReader(
+                        self.frame, COLUMNS, constants=(str(upload_id), now.isoformat())
+                    )
+                    _copy(cursor, OBSERVATION, [*COLUMNS, "upload_id", "updated_at"], reader)
+                return len(self.frame), 0
+            self._ensure(cursor)
+            cursor.execute(
+                f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
+                f"count(*) FILTER (WHERE o.id IS NOT NULL AND {_differs('o', 's')}) "
+                f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
+            )
+            new, changed = cursor.fetchone()
             if not new and not changed:
                 return 0, 0  # the same values again: nothing to write
-            existing = len(self.frame) - new
-            with _bulk_load(cursor, new, indexes=not existing):
-                if not existing:
-                    # Nothing to conflict with: a plain insert, a third faster than an upsert.
-                    cursor.execute(
-                        f"INSERT INTO {OBSERVATION} ({columns}, upload_id, updated_at) "
-                        f"SELECT {columns}, %(upload)s, %(now)s FROM {self.table}",
-                        params,
-                    )
-                    return cursor.rowcount, 0
+            # Updated rows fire the upload key's trigger as inserted ones fire all three.
+            with _bulk_load(cursor, new + changed, indexes=False):
                 if changed:
-                    cursor.execute(
-                        f"INSERT INTO {REVISION} (observation_id, value, numerator, "
-                        f"denominator, status, note, upload_id, replaced_by_id, replaced_at) "
-                        f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, o.note, "
-                        f"o.upload_id, %(upload)s, %(now)s "
-                        f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
-                        f"WHERE {_differs('o', 's')}",
-                        params,
-                    )
+                    with _bulk_load(cursor, changed, indexes=False, table=REVISION):
+                        cursor.execute(
+                            f"INSERT INTO {REVISION} (observation_id, value, numerator, "
+                            f"denominator, status, note, upload_id, replaced_by_id, "
+                            f"replaced_at) "
+                            f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, "
+                            f"o.note, o.upload_id, %(upload)s, %(now)s "
+                            f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
+                            f"WHERE {_differs('o', 's')}",
+                            params,
+                        )
                 assignments = ", ".join(
                     f"{c} = EXCLUDED.{c}" for c in [*DATA, "upload_id", "updated_at"]
                 )
@@ -286,14 +302,16 @@ class PostgresStage(Staged):
         return inserted, updated
 
     def close(self) -> None:
-        if self.connection.connection is None:
-            return  # the connection (and its temporary table) has gone already
+        if not self.loaded or self.connection.connection is None:
+            return  # nothing staged, or the connection (and its temporary table) has gone
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+        self.loaded = False
 
 
 class _bulk_load:
-    """For a large load (at least BULK_THRESHOLD rows, and at least as many as the table holds),
+    """For a large load into `table` (at least BULK_THRESHOLD rows, and at least as many as the
+    table holds),
     do what the PostgreSQL manual advises for populating a table ("Populating a Database"):
     drop the foreign keys, and with `indexes` the secondary indexes too, insert, then add them
     back in the same transaction. Adding a key checks every row with one join where the
@@ -302,9 +320,10 @@ class _bulk_load:
     else reads or writes it half-built; on any error the transaction rolls back with the
     constraints as they were. Smaller loads keep the ordinary triggers and indexes."""
 
-    def __init__(self, cursor, rows: int, *, indexes: bool) -> None:
+    def __init__(self, cursor, rows: int, *, indexes: bool, table: str = OBSERVATION) -> None:
         self.cursor = cursor
         self.rows = rows
+        self.table = table
         self.indexes = indexes
         self.constraints: list[tuple[str, str]] = []
         self.index_definitions: list[tuple[str, str]] = []
@@ -314,7 +333,7 @@ class _bulk_load:
         if self.rows < BULK_THRESHOLD:
             return self
         cursor = self.cursor
-        cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{OBSERVATION}'::regclass")
+        cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{self.table}'::regclass")
         if self.rows < max(cursor.fetchone()[0], 0):
             return self  # re-checking the whole table would cost more than the triggers
         # Altering a table needs no pending deferred checks on it or on the tables it refers to
@@ -325,17 +344,17 @@ class _bulk_load:
         # Foreign keys first out and last in; unique constraints before the keys are added.
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            f"WHERE conrelid = '{OBSERVATION}'::regclass AND contype IN {kinds} "
+            f"WHERE conrelid = '{self.table}'::regclass AND contype IN {kinds} "
             "ORDER BY contype"
         )
         self.constraints = list(cursor.fetchall())
         for name, _ in self.constraints:
-            cursor.execute(f'ALTER TABLE {OBSERVATION} DROP CONSTRAINT "{name}"')
+            cursor.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
         if self.indexes:
             cursor.execute(
                 "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
                 "JOIN pg_class i ON i.oid = x.indexrelid "
-                f"WHERE x.indrelid = '{OBSERVATION}'::regclass AND NOT x.indisprimary "
+                f"WHERE x.indrelid = '{self.table}'::regclass AND NOT x.indisprimary "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
             )
             self.index_definitions = list(cursor.fetchall())
@@ -350,7 +369,7 @@ class _bulk_load:
         for _, definition in self.index_definitions:
             self.cursor.execute(definition)
         for name, definition in reversed(self.constraints):
-            self.cursor.execute(f'ALTER TABLE {OBSERVATION} ADD CONSTRAINT "{name}" {definition}')
+            self.cursor.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
         if self.active:
             self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's keys are deferred
 

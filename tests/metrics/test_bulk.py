@@ -84,24 +84,29 @@ def test_compare_and_apply_count_new_changed_and_unchanged() -> None:
     ]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL bulk-load mode")
-def test_a_large_first_load_restores_keys_and_indexes(monkeypatch) -> None:
-    def definitions() -> list[tuple[str, str]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                f"WHERE conrelid = '{bulk.OBSERVATION}'::regclass UNION ALL "
-                "SELECT indexname, indexdef FROM pg_indexes "
-                f"WHERE tablename = '{bulk.OBSERVATION}' "
-                "ORDER BY 1, 2"
-            )
-            return cursor.fetchall()
+def _definitions() -> list[tuple[str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid IN (%s::regclass, %s::regclass) UNION ALL "
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) "
+            "ORDER BY 1, 2, 3",
+            [bulk.OBSERVATION, bulk.REVISION, bulk.OBSERVATION, bulk.REVISION],
+        )
+        return cursor.fetchall()
 
-    before = definitions()
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL bulk-load mode")
+def test_large_loads_restore_keys_and_indexes(monkeypatch) -> None:
+    before = _definitions()
     monkeypatch.setattr(bulk, "BULK_THRESHOLD", 1)
-    _, counts = apply(frame([1.0, 2.0, 3.0]))
+    first, counts = apply(frame([1.0, 2.0, 3.0]))
     assert counts == (3, 0)
-    assert definitions() == before
+    assert _definitions() == before
+    second, counts = apply(frame([1.5, 2.5, 3.0, 4.0]))  # the general path, revisions too
+    assert counts == (1, 2)
+    assert _definitions() == before
+    assert ObservationRevision.objects.filter(replaced_by=second).count() == 2
     # The keys are back and enforced.
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
