@@ -131,9 +131,8 @@ def _bulk_frame(result: IngestResult) -> pd.DataFrame:
         result.findings.append(
             _finding("error", f"These codes are no longer in the catalogue or areas: {missing}.")
         )
-    notes = records["note"].fillna("").astype(str)
-    if (notes.str.len() > NOTE_LENGTH).any():
-        notes = notes.str.slice(0, NOTE_LENGTH)
+    codes, uniques = pd.factorize(records["note"])  # each distinct note once; missing is -1
+    notes = np.array([str(u)[:NOTE_LENGTH] for u in uniques] + [""], dtype=object)[codes]
     return pd.DataFrame(
         {
             "metric_id": metric_ids,
@@ -145,7 +144,7 @@ def _bulk_frame(result: IngestResult) -> pd.DataFrame:
             "numerator": records["numerator"].to_numpy(dtype=float),
             "denominator": records["denominator"].to_numpy(dtype=float),
             "status": records["status"].to_numpy(),
-            "note": notes.to_numpy(),
+            "note": notes,
         }
     )
 

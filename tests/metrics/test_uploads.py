@@ -246,3 +246,16 @@ def test_bulk_stage_compare_on_an_empty_frame() -> None:
         assert bulk.Comparison() == staged.compare()
     finally:
         staged.close()
+
+
+def test_notes_are_kept_and_cut_to_the_column_length(analyst_user) -> None:
+    long_note = "x" * 600
+    content = (
+        "area_code,period,metric,value,note\n"
+        f'E08000031,2017-04,{NEL},5,"Provisional, from the SUS extract"\n'
+        f"E08000031,2017-05,{NEL},6,{long_note}\n"
+        f"E08000031,2017-06,{NEL},7,\n"
+    ).encode()
+    services.upload_apply(upload=create(content), user=analyst_user)
+    notes = list(Observation.objects.order_by("period_start").values_list("note", flat=True))
+    assert notes == ["Provisional, from the SUS extract", "x" * 500, ""]
