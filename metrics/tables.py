@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -9,6 +11,7 @@ from django.utils.timezone import localtime
 
 from integration.tables import GovukTable
 from metrics.models import MappingProfile, Upload
+from metrics.periods import Period
 
 STATE_TAGS = {
     "validated": "govuk-tag--blue",
@@ -141,7 +144,10 @@ class ChangeTable(GovukTable):
         return f"{value} ({record.get('area_code', '')})"
 
     def render_period_start(self, value: str, record: dict) -> str:
-        return f"{value} ({record.get('period_kind', '')})"
+        try:
+            return Period(record.get("period_kind", ""), date.fromisoformat(value)).label
+        except ValueError:
+            return f"{value} ({record.get('period_kind', '')})"
 
     def render_old(self, value, record: dict) -> str:
         return _number(value, record.get("old_status"))

@@ -65,7 +65,7 @@ def test_preview_shows_old_and_new_values_and_warns_about_published_values(
     detail = analyst_client.get(reverse("metrics:upload_detail", args=[latest().pk]))
     text = detail.content.decode()
     assert "already published" in text
-    assert "1,825" in text and "1,830" in text
+    assert "1,825" in text and "1,830" in text and "May 2017" in text
     analyst_client.post(reverse("metrics:upload_apply", args=[latest().pk]))
     assert ObservationRevision.objects.get().value == 1825
 
