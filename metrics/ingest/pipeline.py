@@ -189,7 +189,8 @@ def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[int]:
-    return [int(r) for r in frame["source_row"].to_numpy()[positions]]
+    """The file rows behind some values, each once: a wide file has many values per row."""
+    return sorted({int(r) for r in frame["source_row"].to_numpy()[positions]})
 
 
 def _by_key(keys: pd.Series, func: Callable[[str], object]) -> tuple[list[object], np.ndarray]:
@@ -386,8 +387,8 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
         elif match.kind == "comparator":
             ctx.log.add(
                 "warning",
-                f"Area {label} is a comparator, not a programme area; its "
-                f"{len(rows):,} values ({describe_rows(rows)}) are kept for comparison.{detail}",
+                f"Area {label} is a comparator, not a programme area; its {len(positions):,} "
+                f"values ({describe_rows(rows)}) are kept for comparison.{detail}",
                 **where,
             )
         elif match.kind == "legacy" and match.code:

@@ -764,3 +764,13 @@ def test_a_large_long_file_is_parsed_by_column_not_by_row() -> None:
     assert areas.calls == 1
     assert result.rows == len(rows)
     assert len([f for f in result.errors if "give the same" in f.message]) == 12
+
+
+def test_findings_on_a_wide_file_name_each_file_row_once() -> None:
+    profile = fig21_profile()
+    profile.metric_aliases["BCF Planned Reductions"] = None
+    table = read_table((DATA / "wolverhampton_fig21_nel_plan_2017_18.csv").read_bytes(), "p.csv")
+    result = parse(table, profile, metrics=METRICS, resolve_area=Areas())
+    [skipped] = [f.message for f in result.findings if "BCF Planned Reductions" in f.message]
+    # One printed row holds twelve monthly values: it is named once, not twelve times.
+    assert skipped.endswith("as the profile says (row 3).")
