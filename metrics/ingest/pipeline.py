@@ -31,7 +31,7 @@ from metrics.ingest.types import (
     RawTable,
     describe_rows,
 )
-from metrics.ingest.values import Numbers, fmt, read_numbers, strip_texts
+from metrics.ingest.values import Numbers, fmt, read_numbers
 from metrics.periods import Period, PeriodError, parse_period
 
 TEXT_ROLES = ("area_code", "area_name", "period", "financial_year", "month_name", "metric", "kind")
@@ -79,6 +79,14 @@ class _Context:
 
     def __post_init__(self) -> None:
         self._ids: dict[Period, int] = {}
+        self._metric_codes: tuple[np.ndarray, list] | None = None
+
+    def metric_codes(self, frame: pd.DataFrame) -> tuple[np.ndarray, list]:
+        """The frame's metric codes factorized once (its metrics are fixed once resolved)."""
+        if self._metric_codes is None:
+            codes, uniques = pd.factorize(frame["metric_code"])
+            self._metric_codes = (codes, list(uniques))
+        return self._metric_codes
 
 
 def empty_records() -> pd.DataFrame:
@@ -101,7 +109,6 @@ def parse(
     if log.has_errors:
         return IngestResult(empty_records(), log.finish(), rows)
     ctx = _Context(profile, mapping, metrics, resolve_area, log)
-    _warn_untrimmed(table, mapping, log)
     frame = _reshape(table, ctx)
     bad = np.zeros(len(frame), dtype=bool)
     skip = np.zeros(len(frame), dtype=bool)
@@ -120,13 +127,22 @@ def parse(
 # --- reshaping -------------------------------------------------------------------------------
 
 
-def _text(table: RawTable, mapping: ColumnMap, profile: Profile, role: str) -> pd.Series:
-    """The trimmed texts of a role's column, or its default, or blanks."""
-    name = mapping.roles.get(role)
-    if name is not None:
-        return strip_texts(table.data[name])
-    default = profile.defaults.get(role, "")
-    return pd.Series([default] * len(table.data), index=table.data.index, dtype=object)
+def _text(table: RawTable, ctx: _Context, role: str) -> pd.Series:
+    """The trimmed texts of a role's column, or its default, or blanks.
+
+    Key texts with spaces or tabs around them are trimmed, and the analyst is told once per
+    column; each distinct text is looked at once (a million rows hold few distinct keys).
+    """
+    name = ctx.mapping.roles.get(role)
+    if name is None:
+        default = ctx.profile.defaults.get(role, "")
+        return pd.Series([default] * len(table.data), index=table.data.index, dtype=object)
+    column = table.data[name]
+    codes, uniques = pd.factorize(column)
+    stripped = np.asarray(uniques.str.strip(), dtype=object)
+    if role in TEXT_ROLES:
+        _warn_untrimmed(table, ctx.log, name, np.asarray(stripped != uniques)[codes])
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
 def _reshape(table: RawTable, ctx: _Context) -> pd.DataFrame:
@@ -134,7 +150,7 @@ def _reshape(table: RawTable, ctx: _Context) -> pd.DataFrame:
     mapping, profile = ctx.mapping, ctx.profile
     ids = pd.DataFrame({"source_row": table.row_numbers}, index=table.data.index)
     for role in (*TEXT_ROLES, "status", "note"):
-        ids[role] = _text(table, mapping, profile, role)
+        ids[role] = _text(table, ctx, role)
     for role in ("numerator", "denominator"):
         name = mapping.roles.get(role)
         ids[f"{role}_raw"] = table.data[name] if name else ""
@@ -159,25 +175,17 @@ def _reshape(table: RawTable, ctx: _Context) -> pd.DataFrame:
     return pd.concat(blocks, ignore_index=True)
 
 
-def _warn_untrimmed(table: RawTable, mapping: ColumnMap, log: FindingLog) -> None:
-    """Key texts with spaces around them are trimmed, and the analyst is told once per column."""
-    for role in TEXT_ROLES:
-        name = mapping.roles.get(role)
-        if name is None:
-            continue
-        column = table.data[name]
-        codes, uniques = pd.factorize(column)
-        untidy = np.asarray(uniques.str.strip() != uniques)[codes]
-        if untidy.any():
-            first = int(np.flatnonzero(untidy)[0])
-            log.add(
-                "warning",
-                f"{int(untidy.sum()):,} values in column '{name}' have spaces or tabs around the "
-                "text; they were trimmed.",
-                row=int(table.row_numbers[first]),
-                column=name,
-                value=column.iloc[first],
-            )
+def _warn_untrimmed(table: RawTable, log: FindingLog, name: str, untidy: np.ndarray) -> None:
+    if untidy.any():
+        first = int(np.flatnonzero(untidy)[0])
+        log.add(
+            "warning",
+            f"{int(untidy.sum()):,} values in column '{name}' have spaces or tabs around the "
+            "text; they were trimmed.",
+            row=int(table.row_numbers[first]),
+            column=name,
+            value=table.data[name].iloc[first],
+        )
 
 
 def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
@@ -191,6 +199,17 @@ def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[int]:
     """The file rows behind some values, each once: a wide file has many values per row."""
     return sorted({int(r) for r in frame["source_row"].to_numpy()[positions]})
+
+
+def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The distinct (first, second) pairs and each row's index into them, from the columns'
+    integer codes: joining a million pairs of strings first would cost more than the rest."""
+    first_codes, first_uniques = pd.factorize(first)
+    second_codes, second_uniques = pd.factorize(second)
+    width = max(len(second_uniques), 1)
+    codes, combined = pd.factorize(first_codes.astype(np.int64) * width + second_codes)
+    pairs = [(str(first_uniques[c // width]), str(second_uniques[c % width])) for c in combined]
+    return pairs, codes
 
 
 def _by_key(keys: pd.Series, func: Callable[[str], object]) -> tuple[list[object], np.ndarray]:
@@ -360,9 +379,8 @@ def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
 
 
 def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
-    resolve = ctx.resolve_area
-    keys = frame["area_code"] + "\x1f" + frame["area_name"]
-    answers, codes = _by_key(keys, lambda k: resolve(*[p or None for p in k.split("\x1f")]))
+    pairs, codes = _pair_codes(frame["area_code"], frame["area_name"])
+    answers = [ctx.resolve_area(code or None, name or None) for code, name in pairs]
     frame["area_resolved"] = np.array([a.code for a in answers], dtype=object)[codes]
     column = ctx.mapping.roles.get("area_code") or ctx.mapping.roles.get("area_name")
     for index, positions in _groups(codes).items():
@@ -370,7 +388,7 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
         if match.kind == "area" and not match.message:
             continue
         rows = _rows(frame, positions)
-        code, name = str(keys.iloc[positions[0]]).split("\x1f")
+        code, name = pairs[index]
         label = f"'{code}' ({name})" if code and name else f"'{code or name}'"
         near = (
             f" Closest known areas: {', '.join(match.suggestions[:5])}."
@@ -419,8 +437,12 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
 
 
 def _rule_array(frame: pd.DataFrame, ctx: _Context, attribute: str, default: object) -> np.ndarray:
-    table = {code: getattr(rule, attribute) for code, rule in ctx.metrics.items()}
-    return frame["metric_code"].map(table).fillna(default).to_numpy()
+    """A metric rule's attribute for every row, looked up once per distinct metric."""
+    codes, uniques = ctx.metric_codes(frame)
+    rules = ctx.metrics
+    looked_up = [getattr(rules[u], attribute) if u in rules else default for u in uniques]
+    by_metric = np.array([default if v is None else v for v in looked_up] + [default], dtype=object)
+    return by_metric[codes]  # code -1 (no metric) takes the default at the end
 
 
 def _clean_values(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:

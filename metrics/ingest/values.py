@@ -51,13 +51,6 @@ class Numbers:
     bad: np.ndarray
 
 
-def strip_texts(column: pd.Series) -> pd.Series:
-    """Trim spaces and tabs around each text, checking each distinct text once."""
-    codes, uniques = pd.factorize(column)
-    stripped = np.asarray(uniques.str.strip(), dtype=object)
-    return pd.Series(stripped[codes], index=column.index, dtype=object)
-
-
 def read_numbers(column: pd.Series) -> Numbers:
     """'1,234', ' 12.5% ', '£1,000', '"7"', '−140' become numbers; markers and junk are flagged."""
     codes, uniques = pd.factorize(column)
