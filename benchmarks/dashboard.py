@@ -14,34 +14,17 @@ of the response in bytes.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import harness  # sets Django up: import it before the project
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    setup_test_environment,
-    teardown_test_environment,
-)
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from integration import roles  # noqa: E402
-from metrics.choices import ObservationKind, PeriodKind, UploadState  # noqa: E402
-from metrics.models import Area, Metric, Observation, Upload  # noqa: E402
+from integration import roles
+from metrics.choices import ObservationKind, PeriodKind, UploadState
+from metrics.models import Area, Metric, Observation, Upload
 
 METRICS = [
     "non-elective-admissions",
@@ -91,26 +74,6 @@ def build(n_areas: int, n_months: int) -> tuple[list[Area], int]:
     return areas, len(rows)
 
 
-def measure(client: Client, url: str, repeat: int) -> dict:
-    client.get(url)  # warm templates and caches
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return {
-        "median_ms": statistics.median(times),
-        "p95_ms": p95,
-        "queries": len(queries),
-        "bytes": len(response.content),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -118,17 +81,11 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=60)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with harness.throwaway_database():
         started = time.perf_counter()
         areas, count = build(args.areas, args.months)
         built = time.perf_counter() - started
-        user = User.objects.create_user("bench-board", password="x")
-        user.groups.add(Group.objects.get_or_create(name=roles.BOARD_MEMBER)[0])
-        client = Client()
-        client.force_login(user)
+        client = harness.client_with_role("bench-board", roles.BOARD_MEMBER)
         area = areas[len(areas) // 2]
         pages = {
             "dashboard (default)": reverse("metrics:dashboard"),
@@ -146,14 +103,11 @@ def main() -> None:
         )
         print(f"{'page':<20} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'bytes':>10}")
         for name, url in pages.items():
-            r = measure(client, url, args.repeat)
+            r = harness.measure_get(client, url, args.repeat)
             print(
                 f"{name:<20} {r['median_ms']:>10.1f} {r['p95_ms']:>10.1f} "
                 f"{r['queries']:>8} {r['bytes']:>10,}"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

@@ -13,32 +13,15 @@ and the query count. The database is dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import harness  # sets Django up: import it before the project
+from django.db import connection
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    setup_test_environment,
-    teardown_test_environment,
-)
-
-from integration import roles  # noqa: E402
-from programmes.choices import DatePrecision, Rating  # noqa: E402
-from programmes.models import (  # noqa: E402
+from integration import roles
+from programmes.choices import DatePrecision, Rating
+from programmes.models import (
     Framework,
     FrameworkCode,
     GovernanceBody,
@@ -125,42 +108,17 @@ def build(n: int) -> Programme:
     return programme
 
 
-def measure(client: Client, url: str, runs: int, params: dict | None = None) -> dict:
-    client.get(url, params or {})  # warm caches (templates, URL resolver)
-    times = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(url, params or {})
-            times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    times.sort()
-    return {
-        "median": statistics.median(times),
-        "p95": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
-        "min": times[0],
-        "queries": len(queries),
-        "bytes": len(response.content),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--milestones", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.throwaway_database():
         started = time.perf_counter()
         programme = build(args.milestones)
         built = time.perf_counter() - started
-        user = User.objects.create_user("bench-pm", password="unused-benchmark-password")
-        user.groups.add(Group.objects.get_or_create(name=roles.PROGRAMME_MANAGER)[0])
-        client = Client()
-        client.force_login(user)
+        client = harness.client_with_role("bench-pm", roles.PROGRAMME_MANAGER)
         url = f"/programmes/{programme.slug}/milestones/"
         cases = [
             ("first page (50 rows)", url, {}, args.runs),
@@ -179,14 +137,11 @@ def main() -> None:
         print(f"{args.milestones} milestones built in {built:.1f} s; {args.runs} runs per page\n")
         print(f"{'case':<32}{'median ms':>10}{'p95 ms':>10}{'min ms':>10}{'queries':>9}{'KB':>8}")
         for label, path, params, runs in cases:
-            r = measure(client, path, runs, params)
+            r = harness.measure_get(client, path, runs, params)
             print(
-                f"{label:<32}{r['median']:>10.1f}{r['p95']:>10.1f}{r['min']:>10.1f}"
+                f"{label:<32}{r['median_ms']:>10.1f}{r['p95_ms']:>10.1f}{r['min_ms']:>10.1f}"
                 f"{r['queries']:>9}{r['bytes'] / 1024:>8.0f}"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

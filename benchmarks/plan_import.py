@@ -14,31 +14,19 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import harness  # sets Django up: import it before the project
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    setup_test_environment,
-    teardown_test_environment,
-)
-
-from programmes.models import Programme  # noqa: E402
-from programmes.plan_import import plan_import_apply, plan_import_preview  # noqa: E402
-from programmes.reference import frameworks_load  # noqa: E402
+from programmes.models import Programme
+from programmes.plan_import import plan_import_apply, plan_import_preview
+from programmes.reference import frameworks_load
 
 
 def plan_csv(rows: int) -> bytes:
@@ -71,11 +59,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     args = parser.parse_args()
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
     settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="bench-plan-import-"))
-    try:
+    with harness.throwaway_database():
         frameworks_load()
         programme = Programme.objects.create(name="Benchmark", slug="benchmark")
         content = plan_csv(args.rows)
@@ -96,9 +81,6 @@ def main() -> None:
                 f"  created {report['created']}, updated {report['updated']}, "
                 f"unchanged {report['unchanged']}"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":
