@@ -7,6 +7,7 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 
+from integration.forms import govuk_widgets
 from metrics.ingest import KINDS, ROLES, Profile, ProfileError, profile_from_json
 from metrics.models import Area, MappingProfile, Metric
 from metrics.periods import PeriodError, fy_label, parse_financial_year
@@ -36,21 +37,6 @@ ROLE_LABELS = {
 }
 SKIP = "__skip__"
 MEASURE = "measure:"  # role value prefix: the column holds one metric's values (wide file)
-
-
-def govuk_widgets(form: forms.Form) -> None:
-    """GOV.UK classes on each widget, and its hint joined to it for screen readers."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.Select):
-            css = "govuk-select"
-        elif isinstance(widget, forms.FileInput):
-            css = "govuk-file-upload"
-        else:
-            css = "govuk-input"
-        widget.attrs.setdefault("class", css)
-        if field.help_text:
-            widget.attrs.setdefault("aria-describedby", f"id_{form.add_prefix(name)}-hint")
 
 
 def _size(size: int) -> str:

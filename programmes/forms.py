@@ -8,6 +8,7 @@ from datetime import date
 from django import forms
 from django.db.models import Q
 
+from integration.forms import govuk_widgets
 from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
@@ -325,7 +326,7 @@ class MetricLinkForm(forms.Form):
         required=False,
         max_length=300,
         label="How does this work move the metric? (optional)",
-        widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, workstream, **kwargs) -> None:
@@ -333,5 +334,4 @@ class MetricLinkForm(forms.Form):
         self.fields["milestone"].queryset = workstream.milestones.current().order_by("position")
         self.fields["metric"].label_from_instance = lambda m: f"{m.short_name} ({m.framework})"
         self.fields["milestone"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
-        for name in ("metric", "area", "milestone"):
-            self.fields[name].widget.attrs["class"] = "govuk-select"
+        govuk_widgets(self)

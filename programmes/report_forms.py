@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 
+from integration.forms import govuk_widgets
 from programmes.models import GovernanceBody, Programme, Workstream
 
 DATE_HELP = "For example, 6 September 2018 is 2018-09-06 or 06/09/2018"
@@ -30,11 +31,16 @@ class ExceptionReportForm(forms.Form):
         )
         self.fields["body"].queryset = GovernanceBody.objects.order_by("acronym")
         self.fields["workstream"].queryset = programme.workstreams.order_by("position")
+        govuk_widgets(self)
 
 
 class ChangesForm(forms.Form):
     since = forms.DateField(required=False, label="From", help_text=DATE_HELP)
     until = forms.DateField(required=False, label="To", help_text=DATE_HELP)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        govuk_widgets(self)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -53,6 +59,10 @@ class ReportingDateForm(forms.Form):
             "invalid": f"Enter the reporting date as a real date. {DATE_HELP}",
         },
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        govuk_widgets(self)
 
     def clean_reporting_date(self) -> date:
         value = self.cleaned_data["reporting_date"]
