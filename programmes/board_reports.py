@@ -29,6 +29,7 @@ from programmes.models import (
     UnresolvedReference,
     Workstream,
 )
+from programmes.services import BASELINE_FIELDS
 
 # Reasons a milestone is in the exception report, in the order they are listed.
 REASON_RATING = "rating"
@@ -79,7 +80,7 @@ def body_and_reporting_bodies(body: GovernanceBody) -> set[int]:
 
 @dataclass
 class StatusAsAt:
-    """A milestone's status as it stood on a date, from its history."""
+    """A milestone's status and baseline dates as they stood on a date, from its history."""
 
     rating: str = Rating.NOT_RATED
     forecast_end: date | None = None
@@ -87,15 +88,26 @@ class StatusAsAt:
     cause: str = ""
     path_to_green: str = ""
     as_of: date | None = None
+    baseline_start: date | None = None
+    baseline_start_precision: str = DatePrecision.BLANK
+    baseline_end: date | None = None
+    baseline_end_precision: str = DatePrecision.BLANK
 
     @property
     def rating_label(self) -> str:
         return Rating(self.rating).label
 
+    @property
+    def end(self) -> date | None:
+        """The date it was expected to finish then: the forecast, else the baseline end."""
+        return self.forecast_end or self.baseline_end
+
     @classmethod
-    def from_update(cls, update: StatusUpdate | None) -> StatusAsAt:
+    def build(cls, update: StatusUpdate | None, baseline: object) -> StatusAsAt:
+        """From the newest status update then (if any) and the baseline in force then."""
+        dates = {field: getattr(baseline, field) for field in BASELINE_FIELDS}
         if update is None:
-            return cls()
+            return cls(**dates)
         return cls(
             rating=update.rating,
             forecast_end=update.forecast_end,
@@ -103,7 +115,20 @@ class StatusAsAt:
             cause=update.cause,
             path_to_green=update.path_to_green,
             as_of=update.as_of,
+            **dates,
         )
+
+
+def baseline_as_at(milestone: Milestone, day: date) -> object:
+    """The milestone, or the revision of its baseline that was in force on `day`.
+
+    A revision holds the dates that stood until `changed_on`, so the first revision changed
+    after `day` is the one in force then; with none, the current dates are.
+    """
+    for revision in milestone.baseline_revisions.all():  # prefetched, oldest change first
+        if revision.changed_on > day:
+            return revision
+    return milestone
 
 
 def _latest_update_id(day: date) -> Subquery:
@@ -140,6 +165,7 @@ def milestones_as_at(
         .select_related("workstream", "governance_body")
         .prefetch_related(
             "leads",
+            "baseline_revisions",
             Prefetch("workstream__sros"),
         )
         .order_by("workstream__position", "workstream__number", "position", "id")
@@ -149,7 +175,8 @@ def milestones_as_at(
     updates = StatusUpdate.objects.in_bulk(wanted)
     statuses = {
         m.id: {
-            name: StatusAsAt.from_update(updates.get(getattr(m, f"status_{name}"))) for name in days
+            name: StatusAsAt.build(updates.get(getattr(m, f"status_{name}")), baseline_as_at(m, d))
+            for name, d in days.items()
         }
         for m in milestones
     }
@@ -231,26 +258,26 @@ def exception_reasons(
 ) -> tuple[list[str], int | None, date | None]:
     """Why a milestone needs the board's attention on `as_of` (empty when it does not)."""
     if _complete_on(milestone, now, as_of):
-        return [], None, milestone.baseline_end
+        return [], None, now.end
     reasons = []
     threshold = RATING_SEVERITY[programme.exception_threshold]
     if now.rating in _JUDGED and RATING_SEVERITY[now.rating] >= threshold:
         reasons.append(REASON_RATING)
-    end = now.forecast_end or milestone.baseline_end
+    end = now.end
     days_overdue = (as_of - end).days if end and end < as_of else None
     if days_overdue:
         reasons.append(REASON_OVERDUE)
     worse = RATING_SEVERITY[now.rating] > RATING_SEVERITY[before.rating]
     if now.rating in _JUDGED and before.rating in _JUDGED and worse:
         reasons.append(REASON_WORSENED)
-    if _slippage_days(now.forecast_end, milestone.baseline_end) > programme.slippage_tolerance_days:
+    if _slippage_days(now.forecast_end, now.baseline_end) > programme.slippage_tolerance_days:
         reasons.append(REASON_SLIPPED)
     if now.as_of is None or now.as_of < month_start(previous_period_end(as_of)):
         reasons.append(REASON_STALE)
-    undefined_end = milestone.baseline_end is None or (
-        milestone.baseline_end_precision == DatePrecision.UNDEFINED
+    undefined_end = now.baseline_end is None or (
+        now.baseline_end_precision == DatePrecision.UNDEFINED
     )
-    if undefined_end and milestone.baseline_start and milestone.baseline_start <= as_of:
+    if undefined_end and now.baseline_start and now.baseline_start <= as_of:
         reasons.append(REASON_NO_END_DATE)
     return reasons, days_overdue, end
 
@@ -388,9 +415,7 @@ def _change_kinds(milestone: Milestone, before: StatusAsAt, after: StatusAsAt, s
         kinds.append("completed")
     if before.rating != after.rating:
         kinds.append("rating")
-    before_end = before.forecast_end or milestone.baseline_end
-    after_end = after.forecast_end or milestone.baseline_end
-    if before_end != after_end:
+    if before.end != after.end:
         kinds.append("date")
     texts_before = (before.narrative, before.path_to_green)
     if texts_before != (after.narrative, after.path_to_green):
@@ -407,9 +432,7 @@ def changes_between(programme: Programme, *, since: date, until: date) -> Change
         kinds = _change_kinds(milestone, before, after, since, until)
         if not kinds:
             continue
-        before_end = before.forecast_end or milestone.baseline_end
-        after_end = after.forecast_end or milestone.baseline_end
-        slippage = (after_end - before_end).days if before_end and after_end else None
+        slippage = (after.end - before.end).days if before.end and after.end else None
         changes.append(MilestoneChange(milestone, before, after, kinds, slippage))
     return ChangesReport(programme=programme, since=since, until=until, changes=changes)
 

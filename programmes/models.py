@@ -415,3 +415,27 @@ class MetricLink(models.Model):
     def __str__(self) -> str:
         target = self.milestone or self.workstream
         return f"{target} → {self.metric.short_name} ({self.area.name})"
+
+
+class BaselineRevision(models.Model):
+    """A milestone's baseline dates as they stood until a change took effect on `changed_on`.
+
+    The milestone holds the current baseline; reports "as at" an earlier date read these rows,
+    so a board sees the dates it saw then.
+    """
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="baseline_revisions"
+    )
+    baseline_start = models.DateField(null=True, blank=True)
+    baseline_start_precision = models.CharField(max_length=10, choices=DatePrecision.choices)
+    baseline_end = models.DateField(null=True, blank=True)
+    baseline_end_precision = models.CharField(max_length=10, choices=DatePrecision.choices)
+    changed_on = models.DateField(help_text="The date the new baseline took effect.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["milestone", "changed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} baseline until {self.changed_on}"

@@ -46,7 +46,7 @@ from programmes.models import (
     Workstream,
 )
 from programmes.reference import DEFAULT_FRAMEWORK_SLUG
-from programmes.services import status_record, status_validate
+from programmes.services import baseline_revision_record, status_record, status_validate
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
@@ -920,6 +920,9 @@ class _Run:
         else:
             action = "unchanged"
             if not self.older:
+                baseline_revision_record(
+                    milestone=milestone, new_values=values, changed_on=self.as_of
+                )
                 for name, value in values.items():
                     if getattr(milestone, name) != value:
                         setattr(milestone, name, value)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from integration.exports import Column, export_response
 from integration.roles import can_edit_plans
 from programmes import board_reports, services
+from programmes.choices import DatePrecision
 from programmes.models import Programme
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
 
@@ -22,6 +23,10 @@ _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "
 def _leads(milestone) -> str:
     names = [str(p) for p in milestone.leads.all()]
     return ", ".join(names) or milestone.lead_text
+
+
+def _undefined(status: board_reports.StatusAsAt) -> str:
+    return "To be defined" if status.baseline_end_precision == DatePrecision.UNDEFINED else ""
 
 
 def _sros(workstream) -> str:
@@ -38,8 +43,8 @@ EXCEPTION_COLUMNS = [
     Column("rating", lambda r: r.status.rating_label),
     Column("previous_rating", lambda r: r.previous.rating_label),
     Column("direction", lambda r: _DIRECTION_WORDS[r.direction]),
-    Column("baseline_start", lambda r: r.milestone.baseline_start),
-    Column("baseline_end", lambda r: r.milestone.baseline_end or r.milestone.baseline_end_raw),
+    Column("baseline_start", lambda r: r.status.baseline_start),
+    Column("baseline_end", lambda r: r.status.baseline_end or _undefined(r.status)),
     Column("forecast_end", lambda r: r.status.forecast_end),
     Column("days_overdue", lambda r: r.days_overdue),
     Column("reasons", lambda r: "; ".join(r.reason_labels)),
@@ -94,8 +99,8 @@ CHANGE_COLUMNS = [
     Column("changes", lambda c: "; ".join(board_reports.CHANGE_LABELS[k] for k in c.kinds)),
     Column("rating_before", lambda c: c.before.rating_label),
     Column("rating_after", lambda c: c.after.rating_label),
-    Column("end_before", lambda c: c.before.forecast_end or c.milestone.baseline_end),
-    Column("end_after", lambda c: c.after.forecast_end or c.milestone.baseline_end),
+    Column("end_before", lambda c: c.before.end),
+    Column("end_after", lambda c: c.after.end),
     Column("slippage_days", lambda c: c.slippage_days),
     Column("narrative_before", lambda c: c.before.narrative),
     Column("narrative_after", lambda c: c.after.narrative),

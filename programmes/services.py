@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from metrics.models import Area, Metric
 from programmes.choices import RATINGS_NEEDING_RECOVERY, SCALE_RATINGS, Rating, StatusSource
-from programmes.models import MetricLink, Milestone, Programme, StatusUpdate, Workstream
+from programmes.models import (
+    BaselineRevision,
+    MetricLink,
+    Milestone,
+    Programme,
+    StatusUpdate,
+    Workstream,
+)
 
 
 def status_validate(
@@ -205,6 +212,30 @@ def milestone_create(
     return milestone
 
 
+BASELINE_FIELDS = (
+    "baseline_start",
+    "baseline_start_precision",
+    "baseline_end",
+    "baseline_end_precision",
+)
+
+
+def baseline_revision_record(*, milestone: Milestone, new_values: dict, changed_on: date) -> bool:
+    """Keep the milestone's baseline as it stood before `new_values` take effect on
+    `changed_on`; call it before saving. Returns whether the baseline changed."""
+    unchanged = (
+        new_values.get(f, getattr(milestone, f)) == getattr(milestone, f) for f in BASELINE_FIELDS
+    )
+    if all(unchanged):
+        return False
+    BaselineRevision.objects.create(
+        milestone=milestone,
+        changed_on=changed_on,
+        **{field: getattr(milestone, field) for field in BASELINE_FIELDS},
+    )
+    return True
+
+
 @transaction.atomic
 def milestone_update(
     *,
@@ -223,6 +254,11 @@ def milestone_update(
     if expected_version is None or current.version != expected_version:
         raise MilestoneConflict(current)
     _milestone_check(programme=current.programme, values=values, milestone=current)
+    baseline_revision_record(
+        milestone=current,
+        new_values=values,
+        changed_on=current.programme.reporting_date or timezone.localdate(),
+    )
     for name, value in values.items():
         setattr(current, name, value)
     current.version += 1

@@ -285,3 +285,59 @@ def test_coverage_flags_codes_with_only_unresolved_references_and_no_open_milest
     assert codes["AOI13"].flags == ["Only unresolved references (AO13 on 4.7)"]
     assert codes["AOI5"].flags == ["No open milestone"]
     assert codes["AOI5"].cells[workstream.id].complete == 1
+
+
+def test_a_past_report_shows_the_baseline_end_that_stood_then(workstream):
+    """The baseline end moves later on 20 September; a report as at the 10th uses the old one."""
+    from programmes.services import milestone_update
+
+    programme = workstream.programme
+    programme.reporting_date = date(2018, 9, 20)
+    programme.save()
+    milestone = _milestone(workstream, "5.1", baseline_end=date(2018, 8, 31))
+    _status(milestone, Rating.GREEN, date(2018, 9, 5))
+    milestone_update(
+        milestone=milestone,
+        expected_version=milestone.version,
+        values={
+            "workstream": workstream,
+            "title": milestone.title,
+            "baseline_end": date(2018, 12, 31),
+        },
+        leads=[],
+        references=[],
+    )
+    on_10th = _report(programme, date(2018, 9, 10))
+    assert _listed(on_10th) == {"5.1": [board_reports.REASON_OVERDUE]}
+    assert on_10th.rows[0].status.baseline_end == date(2018, 8, 31)
+    assert _listed(_report(programme, date(2018, 9, 21))) == {}
+    changes = board_reports.changes_between(
+        programme, since=date(2018, 9, 10), until=date(2018, 9, 21)
+    )
+    [change] = changes.changes
+    assert change.kinds == ["date"] and change.slippage_days == 122
+
+
+def test_an_import_that_moves_a_baseline_keeps_the_old_dates_for_earlier_reports(
+    tmp_path, settings
+):
+    from programmes.plan_import import plan_import_apply, plan_import_preview
+
+    settings.MEDIA_ROOT = tmp_path
+    programme = ProgrammeFactory(slug="imported")
+    header = "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R)\n"
+
+    def load(end: str, as_of: date) -> None:
+        content = (header + f"1. Governance,1.1,Refresh the board,TM,Jul 2018,{end},G\n").encode()
+        preview = plan_import_preview(
+            programme=programme, file_name="plan.csv", content=content, as_of=as_of
+        )
+        plan_import_apply(plan_import=preview)
+
+    load("Aug 2018", date(2018, 8, 1))
+    load("Dec 2018", date(2018, 10, 1))
+    in_september = _report(programme, date(2018, 9, 15))
+    assert in_september.rows[0].status.baseline_end == date(2018, 8, 31)
+    assert board_reports.REASON_OVERDUE in in_september.rows[0].reasons
+    # After the move it is no longer overdue (the unchanged status from August is stale).
+    assert _listed(_report(programme, date(2018, 10, 2))) == {"1.1": [board_reports.REASON_STALE]}

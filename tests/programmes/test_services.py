@@ -159,3 +159,21 @@ def test_an_older_status_does_not_reopen_a_completed_milestone(milestone):
     _record(milestone, as_of=date(2018, 8, 1))
     milestone.refresh_from_db()
     assert milestone.completed_on == date(2018, 9, 6)
+
+
+def test_editing_the_title_keeps_no_baseline_revision_but_moving_the_end_does(milestone):
+    from programmes.models import BaselineRevision
+
+    values = {"workstream": milestone.workstream, "title": "Renamed"}
+    services.milestone_update(
+        milestone=milestone, expected_version=milestone.version, values=values
+    )
+    assert not BaselineRevision.objects.exists()
+    milestone.refresh_from_db()
+    services.milestone_update(
+        milestone=milestone,
+        expected_version=milestone.version,
+        values={**values, "baseline_end": date(2019, 6, 30)},
+    )
+    [revision] = BaselineRevision.objects.all()
+    assert revision.baseline_end == date(2019, 3, 31)  # the end that stood until the edit
