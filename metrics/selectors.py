@@ -173,8 +173,8 @@ def _status(grouped: _Grouped, metric: Metric, year: int | None) -> MetricStatus
 
     Annual metrics: the year's single value is judged as a closed year ("last" of one value)
     against the annual target or plan. Quarterly metrics sit on their quarters' first months
-    and are judged year to date. A ratio metric whose actuals carry no numerator and
-    denominator is judged on the mean of its values."""
+    and are judged year to date until all four quarters are in. A ratio metric whose actuals
+    carry no numerator and denominator is judged on the mean of its values."""
     if year is None:
         return MetricStatus("data_not_available", "No actuals or plan uploaded for this area")
     kind = period_kind_of(metric)
@@ -202,7 +202,10 @@ def _status(grouped: _Grouped, metric: Metric, year: int | None) -> MetricStatus
         }
         extra["year_complete"] = bool(actuals) or None
     elif kind == PeriodKind.QUARTER:
-        extra["year_complete"] = False
+        # Quarters sit on their first months: four quarters of actuals complete the year.
+        extra["periods"] = [fy_start(year).replace(month=m) for m in (4, 7, 10)] + [
+            date(year + 1, 1, 1)
+        ]
     return metric_status(
         financial_year=year,
         actuals=actuals,

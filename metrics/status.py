@@ -12,7 +12,7 @@ statement about the target itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -101,6 +101,7 @@ def metric_status(
     ratio_scale: float = 100.0,
     year_complete: bool | None = None,
     annual_target: float | None = None,
+    periods: Sequence[date] | None = None,
 ) -> MetricStatus:
     """The status of one metric in one area for the financial year starting April
     `financial_year`.
@@ -112,7 +113,9 @@ def metric_status(
       still at home 91 days after reablement). For "ratio", `actuals` is ignored and the plan
       comes from `plan_numerators`/`plan_denominators` when given, else from the mean of
       `plan` over the same months.
-    - `year_complete`: None means "complete once all 12 months have actuals"; pass True for a
+    - `periods`: the first days of the periods a full year has; by default its 12 months (a
+      quarterly metric passes its 4 quarters, so four quarters of actuals complete the year).
+    - `year_complete`: None means "complete once every period has actuals"; pass True for a
       year closed with months missing (a mean, ratio or latest value is then judged on the
       months there are; a total is "Data not available"). A complete year is judged against
       `annual_target`, or the full-year plan when there is no target.
@@ -123,15 +126,15 @@ def metric_status(
         raise ValueError(f"Aggregation must be one of {sorted(_AGGREGATE_WORD)}")
     if tolerance < 0:
         raise ValueError("Tolerance cannot be negative")
-    months = [p.start for p in months_of_financial_year(financial_year)]
+    months = list(periods or [p.start for p in months_of_financial_year(financial_year)])
     observed = _observed(months, actuals, numerators, denominators, aggregation)
     label = fy_label(financial_year)
     if not observed:
         return MetricStatus("data_not_available", f"No actuals uploaded for {label}")
     planned = _Plan(plan, plan_numerators, plan_denominators, aggregation, ratio_scale)
     actual = _aggregate(list(observed.values()), aggregation, ratio_scale)
-    complete = len(observed) == 12 if year_complete is None else year_complete
-    if complete and aggregation == "sum" and len(observed) < 12:
+    complete = len(observed) == len(months) if year_complete is None else year_complete
+    if complete and aggregation == "sum" and len(observed) < len(months):
         # A total with months missing would flatter a lower-is-better count; say so instead.
         gaps = ", ".join(f"{m:%b %Y}" for m in months if m not in observed)
         return MetricStatus(

@@ -185,3 +185,22 @@ def test_default_area_is_the_hwb_area_with_data_for_the_most_metrics():
         values={date(2017, 4, 1): 2400},
     )
     assert selectors.dashboard().area.code == WOLVERHAMPTON
+
+
+def test_a_quarterly_metric_with_four_quarters_is_achieved_or_not():
+    from metrics.choices import ObservationKind, PeriodKind
+    from metrics.selectors import metric_status_for
+    from tests.metrics.factories import area, metric, observations
+
+    quarters = [date(2023, 4, 1), date(2023, 7, 1), date(2023, 10, 1), date(2024, 1, 1)]
+    avoidable, wolves = metric("avoidable-admissions"), area("E08000031")
+    for kind, value in ((ObservationKind.PLAN, 200.0), (ObservationKind.ACTUAL, 190.0)):
+        observations(
+            metric=avoidable,
+            area=wolves,
+            kind=kind,
+            values=dict.fromkeys(quarters, value),
+            period_kind=PeriodKind.QUARTER,
+        )
+    status, _ = metric_status_for(area=wolves, metric=avoidable, financial_year=2023)
+    assert (status.code, status.label) == ("achieved", "Achieved")

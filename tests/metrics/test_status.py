@@ -259,3 +259,28 @@ def test_status_as_a_dict_carries_label_and_tag_class():
 def test_unknown_polarity_is_refused():
     with pytest.raises(ValueError, match="Polarity"):
         status({}, polarity="up")
+
+
+QUARTERS_2023 = [date(2023, 4, 1), date(2023, 7, 1), date(2023, 10, 1), date(2024, 1, 1)]
+
+
+def test_a_quarterly_metric_is_judged_year_to_date_until_its_fourth_quarter():
+    plan = dict.fromkeys(QUARTERS_2023, 80.0)
+    partial = metric_status(
+        financial_year=2023,
+        actuals=dict.fromkeys(QUARTERS_2023[:3], 82.0),
+        plan=plan,
+        polarity="higher_is_better",
+        aggregation="mean",
+        periods=QUARTERS_2023,
+    )
+    assert partial.code == "on_track"
+    full = metric_status(
+        financial_year=2023,
+        actuals=dict.fromkeys(QUARTERS_2023, 78.0),
+        plan=plan,
+        polarity="higher_is_better",
+        aggregation="mean",
+        periods=QUARTERS_2023,
+    )
+    assert full.code == "not_achieved"
