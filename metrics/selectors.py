@@ -342,30 +342,18 @@ def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _version_of(obs: Observation) -> Version:
-    upload = obs.upload
+def _version_of(record: Observation | ObservationRevision) -> Version:
+    """A value as the provenance table shows it: the current one, or an earlier revision."""
+    upload = record.upload
     return Version(
-        value=obs.value,
-        status=obs.get_status_display(),
-        note=obs.note,
+        value=record.value,
+        status=record.get_status_display(),
+        note=record.note,
         upload_name=upload.original_name,
         uploaded_at=upload.uploaded_at,
         uploaded_by=_person(upload.uploaded_by),
         upload_id=upload.pk,
-    )
-
-
-def _revision_version(rev: ObservationRevision) -> Version:
-    upload = rev.upload
-    return Version(
-        value=rev.value,
-        status=rev.get_status_display(),
-        note=rev.note,
-        upload_name=upload.original_name,
-        uploaded_at=upload.uploaded_at,
-        uploaded_by=_person(upload.uploaded_by),
-        upload_id=upload.pk,
-        replaced_at=rev.replaced_at,
+        replaced_at=getattr(record, "replaced_at", None),
     )
 
 
@@ -441,7 +429,7 @@ def metric_page(*, area: Area, metric: Metric, financial_year: int | None = None
                 kind=obs.kind,
                 kind_label=obs.get_kind_display(),
                 current=_version_of(obs),
-                earlier=tuple(_revision_version(r) for r in obs.revisions.all()),
+                earlier=tuple(_version_of(r) for r in obs.revisions.all()),
             )
         )
     provenance.sort(key=lambda p: (p.period_start, _KIND_ORDER.get(p.kind, 9)))

@@ -150,19 +150,24 @@ def milestone_list_queryset(programme: Programme) -> QuerySet[Milestone]:
         .select_related("workstream", "governance_body", "parent")
         .prefetch_related(
             "leads",
-            Prefetch(
-                "milestonereference_set",
-                queryset=MilestoneReference.objects.select_related("code__framework").order_by(
-                    "code__framework__position", "code__position", "code__code"
-                ),
-                to_attr="reference_rows",
-            ),
+            _reference_rows(),
             Prefetch(
                 "unresolved_references",
                 queryset=UnresolvedReference.objects.filter(resolved_code__isnull=True),
                 to_attr="open_unresolved",
             ),
         )
+    )
+
+
+def _reference_rows() -> Prefetch:
+    """A milestone's cross-references in framework and code order, as `reference_rows`."""
+    return Prefetch(
+        "milestonereference_set",
+        queryset=MilestoneReference.objects.select_related("code__framework").order_by(
+            "code__framework__position", "code__position", "code__code"
+        ),
+        to_attr="reference_rows",
     )
 
 
@@ -180,13 +185,7 @@ def milestone_detail(programme: Programme, pk: int) -> Milestone:
         .prefetch_related(
             "leads",
             "workstream__sros",
-            Prefetch(
-                "milestonereference_set",
-                queryset=MilestoneReference.objects.select_related("code__framework").order_by(
-                    "code__framework__position", "code__position", "code__code"
-                ),
-                to_attr="reference_rows",
-            ),
+            _reference_rows(),
             Prefetch(
                 "unresolved_references",
                 queryset=UnresolvedReference.objects.select_related(
