@@ -35,6 +35,7 @@ run: setup
 test: $(VENV)/.dev static
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PRODUCTION_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
@@ -43,6 +44,7 @@ test: $(VENV)/.dev static
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from openpyxl import Workbook
 
 FORMATS = {
@@ -93,3 +93,37 @@ def export_response(
     response = HttpResponse(content, content_type=FORMATS[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response
+
+
+def requested_format(request: HttpRequest) -> str:
+    """The export the page was asked for (`?format=csv|xlsx`), or "" for the page itself."""
+    return request.GET.get("format", "").strip().lower()
+
+
+def export_links(request: HttpRequest, **overrides: str) -> dict[str, str]:
+    """Query strings for the page's CSV and Excel links: the page's own filters and sort (so the
+    download holds exactly what is shown, every page of it), with `overrides` applied."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    for name, value in overrides.items():
+        query[name] = value
+    links = {}
+    for fmt in FORMATS:
+        query["format"] = fmt
+        links[fmt] = query.urlencode()
+    return links
+
+
+def export_if_requested(
+    request: HttpRequest,
+    *,
+    rows: Callable[[], Iterable[Any]],
+    columns: Sequence[Column],
+    filename: str,
+) -> HttpResponse | None:
+    """The one answer to `?format=`: the download when one was asked for, else None so the view
+    renders its page. `rows` is called only for a download."""
+    file_format = requested_format(request)
+    if not file_format:
+        return None
+    return export_response(rows=rows(), columns=columns, filename=filename, file_format=file_format)
