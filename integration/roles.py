@@ -20,7 +20,8 @@ def roles_of(user: User | AnonymousUser) -> frozenset[str]:
     cached = getattr(user, "_role_names", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._role_names = cached
+        # Cached on the request's user object, so one request asks the database once.
+        setattr(user, "_role_names", cached)  # noqa: B010
     return cached
 
 

@@ -5,6 +5,7 @@ ImproperlyConfigured naming the variable.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -91,7 +92,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = env_str("DATABASE_URL")
     if not url:
         return {
@@ -111,7 +112,7 @@ def _database() -> dict:
         raise ImproperlyConfigured(
             "DATABASE_URL must name a database, e.g. postgres://user@host:5432/dbname."
         )
-    return config
+    return dict(config)
 
 
 DATABASES = {"default": _database()}
