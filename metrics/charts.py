@@ -20,7 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from metrics.periods import financial_year_of, fy_label
+from metrics.periods import (
+    add_months,
+    financial_year_of,
+    fy_label,
+    fy_last_month,
+    fy_start,
+    month_range,
+)
 from metrics.spc import SpcResult
 
 Values = Mapping[date, float | None]
@@ -74,7 +81,7 @@ class MetricSeries:
     actual_label: str = "Actual"
 
     def shifted_baseline(self) -> dict[date, float | None]:
-        return {_add_months(d, self.baseline_shift_months): v for d, v in self.baseline.items()}
+        return {add_months(d, self.baseline_shift_months): v for d, v in self.baseline.items()}
 
     def baseline_name(self) -> str:
         if self.baseline_label:
@@ -96,21 +103,6 @@ class MetricSeries:
 
 
 # --- shared helpers -----------------------------------------------------------------------
-
-
-def _add_months(day: date, count: int) -> date:
-    # Same arithmetic as metrics.periods, whose helper is private to that module.
-    index = day.year * 12 + day.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    first, last = first.replace(day=1), last.replace(day=1)
-    months = []
-    while first <= last:
-        months.append(first)
-        first = _add_months(first, 1)
-    return months
 
 
 def _iso(days: Iterable[date]) -> list[str]:
@@ -175,7 +167,7 @@ def _figure(data: list[dict], layout: dict, config: dict = CONFIG) -> dict:
 
 def _midpoint_before(month: date) -> str:
     """Half way between the previous month's point and this one, where a divider belongs."""
-    previous = _add_months(month, -1)
+    previous = add_months(month, -1)
     return (previous + (month - previous) / 2).isoformat()
 
 
@@ -276,7 +268,7 @@ def _target_trace(series: MetricSeries, months: list[date]) -> dict:
     monthly = series.monthly_target()
     span = [months[0], months[-1]]
     if series.target_year is not None:
-        span = [date(series.target_year, 4, 1), date(series.target_year + 1, 3, 1)]
+        span = [fy_start(series.target_year), fy_last_month(series.target_year)]
     if series.target_is_annual_total:
         name = (
             f"Annual target {_number(series.annual_target)} "
@@ -306,7 +298,7 @@ def cumulative_chart(series: MetricSeries, financial_year: int) -> dict:
     """Year to date: cumulative actual against cumulative plan for one financial year, with
     the annual target as a line. The actual line stops at the first month without an actual,
     because a running total past a gap would understate the year."""
-    months = month_range(date(financial_year, 4, 1), date(financial_year + 1, 3, 1))
+    months = month_range(fy_start(financial_year), fy_last_month(financial_year))
     x = _iso(months)
     actual = _running_total(series.actuals, months, stop_at_gap=True)
     plan = _running_total(series.plan, months, stop_at_gap=False)
