@@ -111,7 +111,7 @@ def _iso(days: Iterable[date]) -> list[str]:
 
 def _y(values: Values, months: Sequence[date]) -> list[float | None]:
     """Values in month order, None for a missing month (a gap, not a zero)."""
-    return [None if values.get(m) is None else float(values[m]) for m in months]
+    return [None if (v := values.get(m)) is None else float(v) for m in months]
 
 
 def _number(value: float) -> str:
@@ -120,8 +120,8 @@ def _number(value: float) -> str:
 
 def _line(
     name: str,
-    x: list[str],
-    y: list[float | None],
+    x: Sequence[str | float],
+    y: Sequence[str | float | None],
     *,
     colour: str,
     dash: str = "solid",
@@ -265,17 +265,16 @@ def metric_chart(series: MetricSeries) -> dict:
 
 
 def _target_trace(series: MetricSeries, months: list[date]) -> dict:
-    monthly = series.monthly_target()
+    annual, monthly = series.annual_target, series.monthly_target()
+    # Drawn only for a series with a target (see `metric_chart`).
+    assert annual is not None and monthly is not None
     span = [months[0], months[-1]]
     if series.target_year is not None:
         span = [fy_start(series.target_year), fy_last_month(series.target_year)]
     if series.target_is_annual_total:
-        name = (
-            f"Annual target {_number(series.annual_target)} "
-            f"(monthly equivalent {_number(round(monthly, 1))})"
-        )
+        name = f"Annual target {_number(annual)} (monthly equivalent {_number(round(monthly, 1))})"
     else:
-        name = f"Target {_number(series.annual_target)}"
+        name = f"Target {_number(annual)}"
     # Two points span the range: the line needs no more, and the JSON stays small.
     return _line(
         name,
@@ -340,7 +339,8 @@ def cumulative_chart(series: MetricSeries, financial_year: int) -> dict:
 
 
 def _running_total(values: Values, months: Sequence[date], *, stop_at_gap: bool) -> list:
-    total, out, stopped = 0.0, [], False
+    total, stopped = 0.0, False
+    out: list[float | None] = []
     for month in months:
         value = values.get(month)
         if value is None:

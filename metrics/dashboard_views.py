@@ -30,7 +30,9 @@ def _errors(form: forms.Form) -> list[tuple[str, str]]:
         return []
     form.is_valid()
     return [
-        (f"id_{name}", message) for name, messages in form.errors.items() for message in messages
+        (f"id_{name}", str(message))
+        for name, messages in form.errors.items()
+        for message in messages
     ]
 
 

@@ -336,7 +336,7 @@ _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 class FinancialYearField(forms.CharField):
     """A financial year as its start year ('2017') or its label ('2017/18')."""
 
-    def clean(self, value: str | None) -> int | None:  # type: ignore[override]  # a year
+    def clean(self, value: str | None) -> int | None:
         text = super().clean(value)
         if not text:
             return None

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Literal
 
 from metrics import charts, selectors, spc
 from metrics.choices import (
@@ -62,7 +63,9 @@ def _actuals_and_plan(
     return grouped.values("actual", year), grouped.values("plan", year)
 
 
-def _baseline(grouped: MetricObservations, year: int) -> tuple[dict[date, float | None], str | None]:
+def _baseline(
+    grouped: MetricObservations, year: int
+) -> tuple[dict[date, float | None], str | None]:
     """The baseline on the previous year's months, and its legend name."""
     if grouped.period_kind == PeriodKind.YEAR:
         return {}, None
@@ -301,7 +304,8 @@ def _spc_rows(result: spc.SpcResult) -> tuple[list[dict], list[dict]]:
 
 
 def _spc_view(page: MetricPage, recalculate_from: date | None) -> SpcView:
-    improvement = "lower" if page.metric.polarity == Polarity.LOWER_IS_BETTER else "higher"
+    lower_is_better = page.metric.polarity == Polarity.LOWER_IS_BETTER
+    improvement: Literal["lower", "higher"] = "lower" if lower_is_better else "higher"
     target = page.series.monthly_target() if page.series is not None else None
     result = spc.xmr(
         page.monthly_actuals,

@@ -23,7 +23,6 @@ from metrics.periods import (
     month_range,
     quarter_starts,
 )
-
 from metrics.status import MetricStatus, metric_status
 
 if TYPE_CHECKING:
@@ -103,7 +102,9 @@ class MetricObservations:
         if year is None:
             return []
         if self.period_kind == PeriodKind.YEAR:
-            return sorted((d, v) for d, v in self.values("actual").items() if d <= fy_last_month(year))
+            return sorted(
+                (d, v) for d, v in self.values("actual").items() if d <= fy_last_month(year)
+            )
         return sorted(self.values("actual", year).items())
 
     def latest(self, year: int | None) -> tuple[date, float] | None:

@@ -291,7 +291,9 @@ def area_values(metric: Metric, year: int) -> list[AreaValue]:
     # Plain tuples, not model instances: 150 areas × 12 months is 1,800 rows a request.
     for pk, code, name, is_comparator, is_hwb, day, value, num, den in rows:
         if pk not in areas:
-            areas[pk] = Area(pk=pk, code=code, name=name, is_comparator=is_comparator, is_hwb=is_hwb)
+            areas[pk] = Area(
+                pk=pk, code=code, name=name, is_comparator=is_comparator, is_hwb=is_hwb
+            )
         by_area[pk].append((day, value, num, den))
     return [
         AreaValue(areas[pk], _year_value_of(metric, items), len(items))

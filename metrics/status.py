@@ -110,12 +110,7 @@ def metric_status(
       months there are; a total is "Data not available"). A complete year is judged against
       `annual_target`, or the full-year plan when there is no target.
     """
-    if polarity not in Polarity.values:
-        raise ValueError(f"Polarity must be one of {sorted(Polarity.values)}, not {polarity!r}")
-    if aggregation not in Aggregation.values:
-        raise ValueError(f"Aggregation must be one of {sorted(Aggregation.values)}")
-    if tolerance < 0:
-        raise ValueError("Tolerance cannot be negative")
+    _check_settings(polarity, aggregation, tolerance)
     months = list(periods or [p.start for p in months_of_financial_year(financial_year)])
     observed, actual = _observed(
         months, actuals, numerators, denominators, aggregation, ratio_scale
@@ -143,6 +138,15 @@ def metric_status(
     return _year_to_date(
         actual, planned.over(sorted(observed)), observed, polarity, tolerance, label
     )
+
+
+def _check_settings(polarity: str, aggregation: str, tolerance: float) -> None:
+    if polarity not in Polarity.values:
+        raise ValueError(f"Polarity must be one of {sorted(Polarity.values)}, not {polarity!r}")
+    if aggregation not in Aggregation.values:
+        raise ValueError(f"Aggregation must be one of {sorted(Aggregation.values)}")
+    if tolerance < 0:
+        raise ValueError("Tolerance cannot be negative")
 
 
 # --- what was observed --------------------------------------------------------------------

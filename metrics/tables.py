@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
 from django.template.defaultfilters import floatformat
@@ -204,7 +204,10 @@ class ProfileTable(GovukTable):
 
 # --- comparison of one metric across areas --------------------------------------------------
 
-_NUMERIC_TH = {**GOVUK_TABLE_ATTRS["th"], "class": "govuk-table__header govuk-table__header--numeric"}
+_NUMERIC_TH = {
+    **cast(dict[str, Any], GOVUK_TABLE_ATTRS["th"]),
+    "class": "govuk-table__header govuk-table__header--numeric",
+}
 _NUMERIC_TD = {"class": "govuk-table__cell govuk-table__cell--numeric"}
 
 
@@ -246,7 +249,9 @@ class ComparisonTable(GovukTable):
         GovukTable.order_by.fset(self, value)
         if any(o.bare == "value" for o in self.order_by):
             rows = self.data.data
-            rows[:] = [r for r in rows if r.value is not None] + [r for r in rows if r.value is None]
+            rows[:] = [r for r in rows if r.value is not None] + [
+                r for r in rows if r.value is None
+            ]
 
     @property
     def records(self) -> list[AreaValue]:
