@@ -171,13 +171,13 @@ class AreaResolver:
         self._code_aliases: dict[str, _Area] = {}
         aliases = AreaAlias.objects.values_list("area_id", "alias", "normalised", "is_code")
         for area_id, alias, normalised, is_code in aliases:
-            area = self._by_id.get(area_id)
-            if area is None:
+            aliased = self._by_id.get(area_id)
+            if aliased is None:
                 continue
             if is_code:
-                self._code_aliases[normalise_area_code(normalised or alias)] = area
+                self._code_aliases[normalise_area_code(normalised or alias)] = aliased
             else:
-                self._index_name(alias, area, normalised=normalised)
+                self._index_name(alias, aliased, normalised=normalised)
         for found in self._by_name.values():
             found.sort(key=lambda a: a.rank)
         # Suggestions come from areas a file could mean: programme areas and comparators.

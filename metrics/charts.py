@@ -20,7 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from metrics.periods import financial_year_of, fy_label
+from metrics.periods import (
+    add_months,
+    financial_year_of,
+    fy_label,
+    fy_last_month,
+    fy_start,
+    month_range,
+)
 from metrics.spc import SpcResult
 
 Values = Mapping[date, float | None]
@@ -74,7 +81,7 @@ class MetricSeries:
     actual_label: str = "Actual"
 
     def shifted_baseline(self) -> dict[date, float | None]:
-        return {_add_months(d, self.baseline_shift_months): v for d, v in self.baseline.items()}
+        return {add_months(d, self.baseline_shift_months): v for d, v in self.baseline.items()}
 
     def baseline_name(self) -> str:
         if self.baseline_label:
@@ -98,28 +105,13 @@ class MetricSeries:
 # --- shared helpers -----------------------------------------------------------------------
 
 
-def _add_months(day: date, count: int) -> date:
-    # Same arithmetic as metrics.periods, whose helper is private to that module.
-    index = day.year * 12 + day.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    first, last = first.replace(day=1), last.replace(day=1)
-    months = []
-    while first <= last:
-        months.append(first)
-        first = _add_months(first, 1)
-    return months
-
-
 def _iso(days: Iterable[date]) -> list[str]:
     return [d.isoformat() for d in days]
 
 
 def _y(values: Values, months: Sequence[date]) -> list[float | None]:
     """Values in month order, None for a missing month (a gap, not a zero)."""
-    return [None if values.get(m) is None else float(values[m]) for m in months]
+    return [None if (v := values.get(m)) is None else float(v) for m in months]
 
 
 def _number(value: float) -> str:
@@ -128,8 +120,8 @@ def _number(value: float) -> str:
 
 def _line(
     name: str,
-    x: list[str],
-    y: list[float | None],
+    x: Sequence[str | float],
+    y: Sequence[str | float | None],
     *,
     colour: str,
     dash: str = "solid",
@@ -175,7 +167,7 @@ def _figure(data: list[dict], layout: dict, config: dict = CONFIG) -> dict:
 
 def _midpoint_before(month: date) -> str:
     """Half way between the previous month's point and this one, where a divider belongs."""
-    previous = _add_months(month, -1)
+    previous = add_months(month, -1)
     return (previous + (month - previous) / 2).isoformat()
 
 
@@ -273,17 +265,16 @@ def metric_chart(series: MetricSeries) -> dict:
 
 
 def _target_trace(series: MetricSeries, months: list[date]) -> dict:
-    monthly = series.monthly_target()
+    annual, monthly = series.annual_target, series.monthly_target()
+    # Drawn only for a series with a target (see `metric_chart`).
+    assert annual is not None and monthly is not None
     span = [months[0], months[-1]]
     if series.target_year is not None:
-        span = [date(series.target_year, 4, 1), date(series.target_year + 1, 3, 1)]
+        span = [fy_start(series.target_year), fy_last_month(series.target_year)]
     if series.target_is_annual_total:
-        name = (
-            f"Annual target {_number(series.annual_target)} "
-            f"(monthly equivalent {_number(round(monthly, 1))})"
-        )
+        name = f"Annual target {_number(annual)} (monthly equivalent {_number(round(monthly, 1))})"
     else:
-        name = f"Target {_number(series.annual_target)}"
+        name = f"Target {_number(annual)}"
     # Two points span the range: the line needs no more, and the JSON stays small.
     return _line(
         name,
@@ -306,7 +297,7 @@ def cumulative_chart(series: MetricSeries, financial_year: int) -> dict:
     """Year to date: cumulative actual against cumulative plan for one financial year, with
     the annual target as a line. The actual line stops at the first month without an actual,
     because a running total past a gap would understate the year."""
-    months = month_range(date(financial_year, 4, 1), date(financial_year + 1, 3, 1))
+    months = month_range(fy_start(financial_year), fy_last_month(financial_year))
     x = _iso(months)
     actual = _running_total(series.actuals, months, stop_at_gap=True)
     plan = _running_total(series.plan, months, stop_at_gap=False)
@@ -348,7 +339,8 @@ def cumulative_chart(series: MetricSeries, financial_year: int) -> dict:
 
 
 def _running_total(values: Values, months: Sequence[date], *, stop_at_gap: bool) -> list:
-    total, out, stopped = 0.0, [], False
+    total, stopped = 0.0, False
+    out: list[float | None] = []
     for month in months:
         value = values.get(month)
         if value is None:

@@ -1,4 +1,5 @@
-"""Fixed vocabularies of the metric catalogue and observations."""
+"""Fixed vocabularies of the metric catalogue and observations, and the one home of the words
+and tag colours they show as (unit text, aggregation words, status labels and colours)."""
 
 from django.db import models
 
@@ -78,3 +79,74 @@ class UploadState(models.TextChoices):
     APPLIED = "applied", "Applied"
     DISCARDED = "discarded", "Discarded"
     FAILED = "failed", "Failed"
+
+
+class OnTrack(models.TextChoices):
+    """A metric's status for a financial year, in the national BCF reporting vocabulary."""
+
+    ON_TRACK = "on_track", "On track"
+    NOT_ON_TRACK = "not_on_track", "Not on track"
+    DATA_NOT_AVAILABLE = "data_not_available", "Data not available"
+    ACHIEVED = "achieved", "Achieved"
+    NOT_ACHIEVED = "not_achieved", "Not achieved"
+
+
+# The one place a status's tag colour is chosen (GOV.UK tag modifiers: govuk-tag--<colour>).
+ON_TRACK_COLOURS: dict[str, str] = {
+    OnTrack.ON_TRACK: "green",
+    OnTrack.NOT_ON_TRACK: "red",
+    OnTrack.DATA_NOT_AVAILABLE: "grey",
+    OnTrack.ACHIEVED: "green",
+    OnTrack.NOT_ACHIEVED: "red",
+}
+
+# --- how the vocabularies read in sentences, axis titles and hover text -------------------
+
+UNIT_TEXT: dict[str, str] = {
+    Unit.COUNT: "count",
+    Unit.PERCENTAGE: "%",
+    Unit.DAYS: "days",
+    Unit.GBP: "£",
+}
+
+
+def unit_text(unit: str, rate_per: int | None = None) -> str:
+    """The unit as axis titles and hover text show it: 'per 100,000', '%', 'count'."""
+    if unit == Unit.RATE:
+        return f"per {rate_per:,}" if rate_per else "rate"
+    return UNIT_TEXT.get(unit, unit)
+
+
+PERIOD_KIND_OF_FREQUENCY: dict[str, str] = {
+    Frequency.MONTHLY: PeriodKind.MONTH,
+    Frequency.QUARTERLY: PeriodKind.QUARTER,
+    Frequency.ANNUAL: PeriodKind.YEAR,
+}
+
+
+def period_kind_of(frequency: str) -> str:
+    """The period kind a metric of this frequency is observed in (monthly when unknown)."""
+    return PERIOD_KIND_OF_FREQUENCY.get(frequency, PeriodKind.MONTH)
+
+
+# A year's value in a status reason: "2017/18 total 21,749 against ...".
+AGGREGATION_WORD: dict[str, str] = {
+    Aggregation.SUM: "total",
+    Aggregation.MEAN: "average",
+    Aggregation.LAST: "latest month",
+    Aggregation.RATIO: "rate",
+}
+
+# What a year's value is, as the comparison page explains it.
+AGGREGATION_BASIS: dict[str, str] = {
+    Aggregation.SUM: "total of the periods with actuals",
+    Aggregation.MEAN: "average of the periods with actuals",
+    Aggregation.LAST: "latest period with an actual",
+    Aggregation.RATIO: "summed numerators over summed denominators (mean of values when "
+    "an area sent only percentages)",
+}
+
+
+def polarity_words(polarity: str) -> str:
+    """'lower is better' / 'higher is better', as a status reason ends."""
+    return Polarity(polarity).label.lower()

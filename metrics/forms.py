@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import PurePath
 
 from django import forms
@@ -324,3 +326,61 @@ def _initial_roles(header: list[str], mapping: dict) -> dict[str, str]:
     for column in mapping.get("totals") or []:
         roles[column] = "total"
     return {h: roles.get(h, "") for h in header}
+
+
+# --- the metric pages' GET forms: dashboard, metric page, comparison -----------------------
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+class FinancialYearField(forms.CharField):
+    """A financial year as its start year ('2017') or its label ('2017/18')."""
+
+    def clean(self, value: str | None) -> int | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        text = text.strip()
+        if text.isdigit() and len(text) == 4:
+            year = int(text)
+        else:
+            try:
+                year = parse_financial_year(text)
+            except PeriodError:
+                raise forms.ValidationError(
+                    "Enter a financial year as its first year, like 2017 for 2017/18"
+                ) from None
+        if not 1990 <= year <= 2100:
+            raise forms.ValidationError("Enter a financial year between 1990 and 2100")
+        return year
+
+
+class MetricPageForm(forms.Form):
+    year = FinancialYearField(required=False, label="Financial year")
+    # Anything but "spc" shows plan and actuals: a link, not something a user types.
+    view = forms.CharField(required=False)
+    spc_from = forms.CharField(
+        required=False,
+        label="Recalculate the limits from",
+        help_text="A month as year and month, for example 2017-04 (after a service change).",
+    )
+
+    def clean_spc_from(self) -> date | None:
+        text = (self.cleaned_data.get("spc_from") or "").strip()
+        if not text:
+            return None
+        match = _MONTH.match(text)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise forms.ValidationError("Enter a month as year and month, like 2017-04")
+        return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+class DashboardForm(forms.Form):
+    area = forms.CharField(required=False, label="Area")
+    year = FinancialYearField(required=False, label="Financial year")
+
+
+class ComparisonForm(forms.Form):
+    year = FinancialYearField(required=False, label="Financial year")
+    # An unknown sort (a hand-edited link) falls back to sorting by area name.
+    sort = forms.CharField(required=False)

@@ -1,6 +1,9 @@
 """UK financial years (April to March), quarters and months, and parsing of the period texts
 that real activity files use ("2019-04", "Apr-19", "2019/20", "Q4 23/24", "2010-11" + "January").
 
+The only home of month and financial-year arithmetic (`add_months`, `fy_start`, `month_range`,
+`in_financial_year` ...) and of how a year's value is made from its periods (`year_value`).
+
 Pure Python: no Django, no pandas. `parse_period` is cached because an upload parses each distinct
 period text once and maps the result over every row.
 """
@@ -9,8 +12,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 
 KINDS = ("month", "quarter", "year")
@@ -53,7 +57,7 @@ class Period:
     def quarter(cls, financial_year: int, number: int) -> Period:
         if not 1 <= number <= 4:
             raise ValueError("A quarter is numbered 1 to 4")
-        return cls("quarter", _add_months(date(financial_year, 4, 1), 3 * (number - 1)))
+        return cls("quarter", add_months(date(financial_year, 4, 1), 3 * (number - 1)))
 
     @classmethod
     def year(cls, financial_year: int) -> Period:
@@ -66,7 +70,7 @@ class Period:
     @property
     def end(self) -> date:
         """The last day of the period (inclusive)."""
-        last = _add_months(self.start, self.months - 1)
+        last = add_months(self.start, self.months - 1)
         return date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
 
     @property
@@ -89,7 +93,8 @@ class Period:
         return self.label
 
 
-def _add_months(day: date, count: int) -> date:
+def add_months(day: date, count: int) -> date:
+    """The first day of the month `count` months after (or before) `day`'s month."""
     index = day.year * 12 + day.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
@@ -99,9 +104,61 @@ def financial_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def fy_start(start_year: int) -> date:
+    """The first day of the financial year (1 April)."""
+    return date(start_year, 4, 1)
+
+
+def fy_last_month(start_year: int) -> date:
+    """The first day of the financial year's last month (1 March): month-start dates of the
+    year run from `fy_start` to this."""
+    return date(start_year + 1, 3, 1)
+
+
+def in_financial_year(month: date, start_year: int) -> bool:
+    """True when a month-start date falls in the financial year starting April `start_year`."""
+    return fy_start(start_year) <= month <= fy_last_month(start_year)
+
+
+def month_range(first: date, last: date) -> list[date]:
+    """Every month start from `first`'s month to `last`'s, inclusive."""
+    first, last = first.replace(day=1), last.replace(day=1)
+    months = []
+    while first <= last:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
+def quarter_starts(start_year: int) -> list[date]:
+    """The first days of the financial year's four quarters (April, July, October, January)."""
+    return [add_months(fy_start(start_year), 3 * i) for i in range(4)]
+
+
+def year_value(
+    aggregation: str,
+    values: Sequence[float],
+    *,
+    ratio_pairs: Sequence[tuple[float, float]] = (),
+    ratio_scale: float = 100.0,
+) -> float:
+    """How a year's value is made from its periods' values (in period order): their sum, mean
+    or last value, or, for a ratio with (numerator, denominator) pairs, Σ numerators /
+    Σ denominators × `ratio_scale`. A ratio without pairs (an area that sent only
+    percentages) is the mean of its values. `aggregation` is a `metrics.choices.Aggregation`
+    value: "sum", "mean", "last" or "ratio"."""
+    if aggregation == "ratio" and ratio_pairs:
+        return sum(n for n, _ in ratio_pairs) / sum(d for _, d in ratio_pairs) * ratio_scale
+    if aggregation == "sum":
+        return sum(values)
+    if aggregation == "last":
+        return values[-1]
+    return sum(values) / len(values)
+
+
 def months_of_financial_year(start_year: int) -> list[Period]:
     """April to March of the financial year starting in April `start_year`."""
-    return [Period("month", _add_months(date(start_year, 4, 1), i)) for i in range(12)]
+    return [Period("month", add_months(date(start_year, 4, 1), i)) for i in range(12)]
 
 
 def fy_label(start_year: int) -> str:
@@ -242,7 +299,7 @@ def _iso_or_uk_date(cleaned: str, _: str) -> Period | None:
             return None
         day, month, year = int(match.group(1)), int(match.group(2)), _full_year(match.group(3))
     try:
-        datetime(year, month, day)
+        date(year, month, day)
     except ValueError:
         raise PeriodError(f"'{cleaned}' is not a real date") from None
     return Period.month(year, month)
@@ -300,7 +357,7 @@ def _fiscal_month(cleaned: str, _: str) -> Period | None:
             start_year = parse_financial_year(year_text)
         except PeriodError:
             return None
-    return Period("month", _add_months(date(start_year, 4, 1), int(match.group(1)) - 1))
+    return Period("month", add_months(date(start_year, 4, 1), int(match.group(1)) - 1))
 
 
 def _named(cleaned: str, _: str) -> Period | None:

@@ -26,7 +26,7 @@ COMPARATOR_KINDS = frozenset({"country", "region", "combined"})
 # Fields the fixture sets on creation only: after that they belong to the administrators who
 # tune them (how far from plan still counts as on track is a local decision).
 LOCAL_METRIC_FIELDS = {"tolerance_percent": Decimal("0")}
-METRIC_DEFAULTS = {"allow_negative": False, "rate_per": None, "population": ""}
+METRIC_DEFAULTS: dict[str, Any] = {"allow_negative": False, "rate_per": None, "population": ""}
 
 
 def current_models() -> SimpleNamespace:
@@ -162,8 +162,25 @@ def _clean_aliases(aliases: list[str]) -> list[str]:
 
 
 def _load_areas(m: SimpleNamespace, directory: Path) -> dict[str, Any]:
-    areas, aliases = _Tally(), _Tally()
-    rows = _read_csv(directory / "areas.csv")
+    areas = _upsert_areas(m, _read_csv(directory / "areas.csv"))
+    ids = dict(m.Area.objects.values_list("code", "pk"))
+    # Boundary changes: successors for replaced areas, a code alias for re-coded ones.
+    successors_added, wanted_aliases = _boundary_changes(
+        m, ids, _read_csv(directory / "area_changes.csv")
+    )
+    for row in _read_csv(directory / "area_aliases.csv"):
+        wanted_aliases.append((row["code"], row["alias"], False))
+    aliases, conflicts = _add_aliases(m, ids, wanted_aliases)
+    return {
+        "areas": areas.as_dict(),
+        "area_aliases": aliases.as_dict(),
+        "successors_added": successors_added,
+        "alias_conflicts": conflicts,
+    }
+
+
+def _upsert_areas(m: SimpleNamespace, rows: list[dict[str, str]]) -> _Tally:
+    areas = _Tally()
     existing = {a.code: a for a in m.Area.objects.all()}
     new, changed = [], []
     fields = ("name", "kind", "is_hwb", "is_comparator", "valid_from", "valid_to")
@@ -188,15 +205,18 @@ def _load_areas(m: SimpleNamespace, directory: Path) -> dict[str, Any]:
     m.Area.objects.bulk_create(new)
     m.Area.objects.bulk_update(changed, fields)
     areas.created, areas.updated = len(new), len(changed)
-    ids = dict(m.Area.objects.values_list("code", "pk"))
+    return areas
 
-    # Boundary changes: successors for replaced areas, a code alias for re-coded ones.
-    successors_added = 0
+
+def _boundary_changes(
+    m: SimpleNamespace, ids: dict[str, int], changes: list[dict[str, str]]
+) -> tuple[int, list[tuple[str, str, bool]]]:
+    """Successor links added for replaced areas, and the code aliases re-coded areas need."""
     wanted_aliases: list[tuple[str, str, bool]] = []
     through = m.Area._meta.get_field("successors").remote_field.through
     links = set(through.objects.values_list("from_area_id", "to_area_id"))
     new_links = []
-    for change in _read_csv(directory / "area_changes.csv"):
+    for change in changes:
         if change["change"] == "replaced":
             link = (ids[change["old_code"]], ids[change["new_code"]])
             if link not in links:
@@ -207,11 +227,14 @@ def _load_areas(m: SimpleNamespace, directory: Path) -> dict[str, Any]:
         else:
             raise ValueError(f"area_changes.csv: unknown change '{change['change']}'")
     through.objects.bulk_create(new_links)
-    successors_added = len(new_links)
+    return len(new_links), wanted_aliases
 
-    for row in _read_csv(directory / "area_aliases.csv"):
-        wanted_aliases.append((row["code"], row["alias"], False))
 
+def _add_aliases(
+    m: SimpleNamespace, ids: dict[str, int], wanted_aliases: list[tuple[str, str, bool]]
+) -> tuple[_Tally, list[str]]:
+    """New aliases created; an alias already naming another area is a conflict, not a move."""
+    aliases = _Tally()
     known = {a.normalised: a for a in m.AreaAlias.objects.all()}
     conflicts: list[str] = []
     new_aliases = []
@@ -230,12 +253,7 @@ def _load_areas(m: SimpleNamespace, directory: Path) -> dict[str, Any]:
             aliases.unchanged += 1
     m.AreaAlias.objects.bulk_create(new_aliases)
     aliases.created = len(new_aliases)
-    return {
-        "areas": areas.as_dict(),
-        "area_aliases": aliases.as_dict(),
-        "successors_added": successors_added,
-        "alias_conflicts": conflicts,
-    }
+    return aliases, conflicts
 
 
 # --- entry points ----------------------------------------------------------------------------

@@ -478,15 +478,16 @@ def _point(
     moving_range: float | None,
     signals: list[Signal],
     improvement: Improvement,
-    conflict: str,
+    conflict: Nature,
 ) -> SpcPoint:
-    if seg is None:
+    if seg is None or value is None:
+        # Outside every segment (or a gap): charted, not analysed.
         return SpcPoint(day, value, None)
     if not signals:
         return SpcPoint(day, float(value), seg, moving_range, (), "common_cause", None)
     natures = {s.nature for s in signals}
     # A conflict between improvement and concern is settled by the caller's rule.
-    nature = conflict if len(natures) > 1 else natures.pop()
+    nature: Nature = conflict if len(natures) > 1 else natures.pop()
     sides = [s.side for s in signals if s.nature == nature]
     # For "neither" both sides can fire (e.g. a rising trend inside a low shift); MDC checks
     # high first [MDC-SQL [VariationIcon]].

@@ -2,7 +2,8 @@
 vocabulary: "On track", "Not on track", "Data not available", and, once the year is complete,
 "Achieved" / "Not achieved".
 
-Pure Python: plain dicts of month-start date → value in, a `MetricStatus` out. No Django.
+Pure: plain dicts of month-start date → value in, a `MetricStatus` out. The words and tag
+colours come from `metrics.choices`, how a year's value is made from `periods.year_value`.
 
 Year to date compares the actuals, aggregated over the months that have them, with the plan
 aggregated over the same months, so a late upload never makes a metric look off track. A
@@ -15,30 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-from metrics.periods import fy_label, months_of_financial_year
+from metrics.choices import (
+    AGGREGATION_WORD,
+    ON_TRACK_COLOURS,
+    Aggregation,
+    OnTrack,
+    Polarity,
+    polarity_words,
+)
+from metrics.periods import fy_label, months_of_financial_year, year_value
 
-Polarity = Literal["lower_is_better", "higher_is_better"]
-Aggregation = Literal["sum", "mean", "last", "ratio"]
 Values = Mapping[date, float | None]
-
-LABELS: dict[str, str] = {
-    "on_track": "On track",
-    "not_on_track": "Not on track",
-    "data_not_available": "Data not available",
-    "achieved": "Achieved",
-    "not_achieved": "Not achieved",
-}
-COLOURS: dict[str, str] = {
-    "on_track": "green",
-    "not_on_track": "red",
-    "data_not_available": "grey",
-    "achieved": "green",
-    "not_achieved": "red",
-}
-_AGGREGATE_WORD = {"sum": "total", "mean": "average", "last": "latest month", "ratio": "rate"}
-_POLARITY_WORDS = {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}
 
 
 @dataclass(frozen=True)
@@ -57,9 +46,9 @@ class MetricStatus:
     tag_class: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "label", LABELS[self.code])
-        object.__setattr__(self, "colour", COLOURS[self.code])
-        object.__setattr__(self, "tag_class", f"govuk-tag--{COLOURS[self.code]}")
+        object.__setattr__(self, "label", OnTrack(self.code).label)
+        object.__setattr__(self, "colour", ON_TRACK_COLOURS[self.code])
+        object.__setattr__(self, "tag_class", f"govuk-tag--{ON_TRACK_COLOURS[self.code]}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +58,7 @@ class _Plan:
     values: Values
     numerators: Values | None
     denominators: Values | None
-    aggregation: Aggregation
+    aggregation: str
     ratio_scale: float
 
     def over(self, months: list[date]) -> float | None:
@@ -78,12 +67,13 @@ class _Plan:
             pairs = [(self.numerators.get(m), self.denominators.get(m)) for m in months]
             if any(n is None or not d for n, d in pairs):
                 return None
-            return _aggregate([(float(n), float(d)) for n, d in pairs], "ratio", self.ratio_scale)
-        if any(self.values.get(m) is None for m in months):
+            ratio_pairs = [(float(n), float(d)) for n, d in pairs if n is not None and d]
+            return year_value("ratio", [], ratio_pairs=ratio_pairs, ratio_scale=self.ratio_scale)
+        picked = [self.values.get(m) for m in months]
+        if any(v is None for v in picked):
             return None
-        picked = [float(self.values[m]) for m in months]
-        # A ratio planned as monthly rates: their mean is the comparable figure.
-        return _aggregate(picked, "mean" if self.aggregation == "ratio" else self.aggregation, 1)
+        # A ratio planned as monthly rates: year_value takes their mean, the comparable figure.
+        return year_value(self.aggregation, [float(v) for v in picked if v is not None])
 
 
 def metric_status(
@@ -91,9 +81,9 @@ def metric_status(
     financial_year: int,
     actuals: Values,
     plan: Values,
-    polarity: Polarity,
+    polarity: str,
     tolerance: float = 0.0,
-    aggregation: Aggregation = "sum",
+    aggregation: str = "sum",
     numerators: Values | None = None,
     denominators: Values | None = None,
     plan_numerators: Values | None = None,
@@ -120,19 +110,15 @@ def metric_status(
       months there are; a total is "Data not available"). A complete year is judged against
       `annual_target`, or the full-year plan when there is no target.
     """
-    if polarity not in _POLARITY_WORDS:
-        raise ValueError(f"Polarity must be one of {sorted(_POLARITY_WORDS)}, not {polarity!r}")
-    if aggregation not in _AGGREGATE_WORD:
-        raise ValueError(f"Aggregation must be one of {sorted(_AGGREGATE_WORD)}")
-    if tolerance < 0:
-        raise ValueError("Tolerance cannot be negative")
+    _check_settings(polarity, aggregation, tolerance)
     months = list(periods or [p.start for p in months_of_financial_year(financial_year)])
-    observed = _observed(months, actuals, numerators, denominators, aggregation)
+    observed, actual = _observed(
+        months, actuals, numerators, denominators, aggregation, ratio_scale
+    )
     label = fy_label(financial_year)
-    if not observed:
+    if actual is None:
         return MetricStatus("data_not_available", f"No actuals uploaded for {label}")
     planned = _Plan(plan, plan_numerators, plan_denominators, aggregation, ratio_scale)
-    actual = _aggregate(list(observed.values()), aggregation, ratio_scale)
     complete = len(observed) == len(months) if year_complete is None else year_complete
     if complete and aggregation == "sum" and len(observed) < len(months):
         # A total with months missing would flatter a lower-is-better count; say so instead.
@@ -154,6 +140,15 @@ def metric_status(
     )
 
 
+def _check_settings(polarity: str, aggregation: str, tolerance: float) -> None:
+    if polarity not in Polarity.values:
+        raise ValueError(f"Polarity must be one of {sorted(Polarity.values)}, not {polarity!r}")
+    if aggregation not in Aggregation.values:
+        raise ValueError(f"Aggregation must be one of {sorted(Aggregation.values)}")
+    if tolerance < 0:
+        raise ValueError("Tolerance cannot be negative")
+
+
 # --- what was observed --------------------------------------------------------------------
 
 
@@ -162,32 +157,25 @@ def _observed(
     actuals: Values,
     numerators: Values | None,
     denominators: Values | None,
-    aggregation: Aggregation,
-) -> dict[date, float]:
-    """Actual value (or, for a ratio, numerator/denominator pair) per month that has one."""
+    aggregation: str,
+    ratio_scale: float,
+) -> tuple[list[date], float | None]:
+    """The months with an actual (for a ratio, a numerator and a non-zero denominator), and
+    the year's value made from them (None when there are none)."""
     if aggregation != "ratio":
-        return {m: float(actuals[m]) for m in months if actuals.get(m) is not None}
+        found = {m: float(v) for m in months if (v := actuals.get(m)) is not None}
+        return list(found), year_value(aggregation, list(found.values())) if found else None
     if numerators is None or denominators is None:
         raise ValueError("A ratio needs numerators and denominators")
-    found = {}
+    pairs: dict[date, tuple[float, float]] = {}
     for m in months:
         num, den = numerators.get(m), denominators.get(m)
         if num is not None and den:  # a zero denominator is no data, not an infinite rate
-            found[m] = (float(num), float(den))
-    return found
-
-
-def _aggregate(
-    picked: list[float] | list[tuple[float, float]], aggregation: Aggregation, ratio_scale: float
-) -> float:
-    """Values in month order, aggregated; for a ratio, (numerator, denominator) pairs."""
-    if aggregation == "sum":
-        return sum(picked)
-    if aggregation == "mean":
-        return sum(picked) / len(picked)
-    if aggregation == "last":
-        return picked[-1]
-    return sum(n for n, _ in picked) / sum(d for _, d in picked) * ratio_scale
+            pairs[m] = (float(num), float(den))
+    if not pairs:
+        return [], None
+    value = year_value("ratio", [], ratio_pairs=list(pairs.values()), ratio_scale=ratio_scale)
+    return list(pairs), value
 
 
 # --- judgements ---------------------------------------------------------------------------
@@ -196,8 +184,8 @@ def _aggregate(
 def _year_to_date(
     actual: float,
     planned: float | None,
-    observed: Mapping[date, object],
-    polarity: Polarity,
+    observed: Sequence[date],
+    polarity: str,
     tolerance: float,
     label: str,
 ) -> MetricStatus:
@@ -219,7 +207,7 @@ def _year_to_date(
         reason = f"Year to date {abs(pct):.1f}% {'above' if pct > 0 else 'below'} plan"
     if on_track and pct is not None and _worse(pct, polarity):
         reason += f", within the {_number(tolerance)}% tolerance"
-    reason += f"; {_POLARITY_WORDS[polarity]}"
+    reason += f"; {polarity_words(polarity)}"
     code = "on_track" if on_track else "not_on_track"
     return MetricStatus(code, reason, actual, planned, pct, count)
 
@@ -229,8 +217,8 @@ def _full_year(
     goal: float | None,
     goal_name: str,
     count: int,
-    aggregation: Aggregation,
-    polarity: Polarity,
+    aggregation: str,
+    polarity: str,
     label: str,
 ) -> MetricStatus:
     if goal is None:
@@ -248,8 +236,8 @@ def _full_year(
     else:
         gap = f"{abs(pct):.1f}% {'above' if pct > 0 else 'below'}"
     reason = (
-        f"{label} {_AGGREGATE_WORD[aggregation]} {_number(actual)} against {goal_name} of "
-        f"{_number(goal)} ({gap}); {_POLARITY_WORDS[polarity]}"
+        f"{label} {AGGREGATION_WORD[aggregation]} {_number(actual)} against {goal_name} of "
+        f"{_number(goal)} ({gap}); {polarity_words(polarity)}"
     )
     if count < 12:
         reason += f"; {count} of 12 months have actuals"
@@ -265,11 +253,11 @@ def _variance_pct(actual: float, planned: float) -> float | None:
     return round((actual - planned) / abs(planned) * 100, 9)
 
 
-def _worse(pct: float, polarity: Polarity) -> bool:
+def _worse(pct: float, polarity: str) -> bool:
     return pct > 0 if polarity == "lower_is_better" else pct < 0
 
 
-def _within(pct: float | None, tolerance: float, polarity: Polarity) -> bool:
+def _within(pct: float | None, tolerance: float, polarity: str) -> bool:
     if pct is None:
         return False
     return pct <= tolerance if polarity == "lower_is_better" else pct >= -tolerance

@@ -1,17 +1,24 @@
-"""django-tables2 Tables for the upload pages."""
+"""django-tables2 Tables for the upload pages and the comparison of one metric across areas."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from integration.tables import GovukTable
+from integration.people import display_name
+from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
 from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
+
+if TYPE_CHECKING:
+    from metrics.pages import Comparison
+    from metrics.selectors import AreaValue
 
 STATE_TAGS = {
     "validated": "govuk-tag--blue",
@@ -33,10 +40,6 @@ def state_tag(state: str) -> str:
         STATE_TAGS.get(state, "govuk-tag--grey"),
         STATE_WORDS.get(state, state),
     )
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 class NumericColumn(tables.Column):
@@ -100,7 +103,7 @@ class UploadTable(GovukTable):
 
 
 def _when_and_who(value, user) -> str:
-    who = _person(user)
+    who = display_name(user)
     return f"{localtime(value):%d/%m/%Y %H:%M}" + (f" by {who}" if who else "")
 
 
@@ -197,3 +200,72 @@ class ProfileTable(GovukTable):
             reverse("metrics:upload_profile_export", args=[record.pk]),
             record.name,
         )
+
+
+# --- comparison of one metric across areas --------------------------------------------------
+
+_NUMERIC_TH = {
+    **cast(dict[str, Any], GOVUK_TABLE_ATTRS["th"]),
+    "class": "govuk-table__header govuk-table__header--numeric",
+}
+_NUMERIC_TD = {"class": "govuk-table__cell govuk-table__cell--numeric"}
+
+
+def _data_value(record: AreaValue) -> Any:
+    return "" if record.value is None else record.value
+
+
+class ComparisonTable(GovukTable):
+    """One metric's value in every area, sortable by area, code or value (`?sort=`). Areas
+    without a value always go last, whichever way the value column is sorted."""
+
+    area = tables.Column(verbose_name="Area", order_by=("area__name",))
+    code = tables.Column(verbose_name="Code", accessor="area__code")
+    value = tables.Column(
+        verbose_name="Value",
+        default="–",
+        attrs={"th": _NUMERIC_TH, "td": {**_NUMERIC_TD, "data-value": _data_value}},
+    )
+    periods = tables.Column(
+        verbose_name="Periods with actuals",
+        orderable=False,
+        attrs={"th": _NUMERIC_TH, "td": _NUMERIC_TD},
+    )
+
+    class Meta(GovukTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "table-comparison"}
+        order_by_field = "sort"
+        template_name = "metrics/includes/comparison_table.html"
+
+    def __init__(self, comparison: Comparison, sort: str = "") -> None:
+        self.comparison = comparison
+        known = sort.lstrip("-") in ("area", "code", "value")
+        # An unknown sort (a hand-edited link) falls back to sorting by area name.
+        super().__init__(list(comparison.rows), order_by=sort if known else "area")
+        self.columns["value"].column.verbose_name = f"Value ({comparison.unit})"
+
+    @GovukTable.order_by.setter
+    def order_by(self, value: Any) -> None:
+        GovukTable.order_by.fset(self, value)
+        if any(o.bare == "value" for o in self.order_by):
+            rows = self.data.data
+            rows[:] = [r for r in rows if r.value is not None] + [
+                r for r in rows if r.value is None
+            ]
+
+    @property
+    def records(self) -> list[AreaValue]:
+        """The rows in the table's order, for the page's context and its downloads."""
+        return list(self.data.data)
+
+    def render_area(self, record: AreaValue) -> str:
+        url = reverse("metrics:metric_detail", args=[record.area.code, self.comparison.metric.code])
+        return format_html(
+            '<a class="govuk-link" href="{}?year={}">{}</a>',
+            url,
+            self.comparison.financial_year,
+            record.area.name,
+        )
+
+    def render_value(self, value: float) -> str:
+        return floatformat(value, "-2g")

@@ -81,7 +81,7 @@ def _worst_ratings(workstream_ids: set[int]) -> dict[int, str]:
     for workstream_id, rating in pairs:
         if (
             workstream_id not in worst
-            or RATING_SEVERITY[rating] > RATING_SEVERITY[worst[workstream_id]]
+            or RATING_SEVERITY[Rating(rating)] > RATING_SEVERITY[Rating(worst[workstream_id])]
         ):
             worst[workstream_id] = rating
     return worst

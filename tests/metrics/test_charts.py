@@ -12,13 +12,13 @@ from metrics.charts import (
     comparison_chart,
     cumulative_chart,
     metric_chart,
-    month_range,
     quartiles,
     series_table,
     small_multiple,
     sparkline,
     spc_chart,
 )
+from metrics.periods import month_range
 from metrics.spc import xmr
 
 BASELINE_2015 = [1990, 1960, 1966, 1992, 1833, 2100, 2326, 2228, 2161, 2187, 2064, 2035]

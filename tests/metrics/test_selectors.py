@@ -1,11 +1,12 @@
-"""Read models in metrics/selectors.py: status and sparkline for workstream pages (one query for
-any number of pairs), series building (baselines), frameworks by year, comparison values."""
+"""Read models in metrics/selectors.py and the page builders over them in metrics/pages.py: status
+and sparkline for workstream pages (one query for any number of pairs), series building
+(baselines), frameworks by year, comparison values."""
 
 from datetime import date
 
 import pytest
 
-from metrics import selectors
+from metrics import pages, selectors
 from metrics.choices import ObservationKind, PeriodKind
 from metrics.models import Area, MetricFramework, Observation
 from tests.metrics.factories import (
@@ -70,14 +71,14 @@ def test_bulk_status_of_no_pairs_runs_no_query(django_assert_num_queries):
 
 def test_uploaded_baseline_is_labelled_with_its_year():
     wolverhampton_nel()
-    page = selectors.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2016)
+    page = pages.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2016)
     assert page.baseline_name == "Baseline (2015/16 activity)"
     assert page.totals == {"plan": None, "actual": 23187, "baseline": 24842}
 
 
 def test_previous_year_actuals_stand_in_for_a_missing_baseline():
     wolverhampton_nel()
-    page = selectors.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2017)
+    page = pages.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2017)
     assert page.baseline_name == "Previous year actual (2016/17)"
     assert page.totals == {"plan": 21749, "actual": None, "baseline": 23187}
     assert [r["month"] for r in page.table] == fy_months(2017)
@@ -85,7 +86,7 @@ def test_previous_year_actuals_stand_in_for_a_missing_baseline():
 
 def test_provenance_lists_the_years_values_with_their_upload():
     uploads = wolverhampton_nel()
-    page = selectors.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2016)
+    page = pages.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2016)
     kinds = {(p.kind, p.current.upload_name) for p in page.provenance}
     assert kinds == {
         ("actual", uploads["fig20"].original_name),
@@ -96,7 +97,7 @@ def test_provenance_lists_the_years_values_with_their_upload():
 
 def test_provenance_includes_last_years_actuals_when_they_stand_in_for_the_baseline():
     uploads = wolverhampton_nel()
-    page = selectors.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2017)
+    page = pages.metric_page(area=area(WOLVERHAMPTON), metric=metric(NEL), financial_year=2017)
     kinds = {(p.kind, p.current.upload_name) for p in page.provenance}
     assert kinds == {
         ("actual", uploads["fig20"].original_name),
@@ -107,13 +108,13 @@ def test_provenance_includes_last_years_actuals_when_they_stand_in_for_the_basel
 
 def test_frameworks_for_a_year_in_an_older_framework():
     frameworks = list(MetricFramework.objects.all())
-    chosen = selectors.frameworks_for_year(frameworks, 2018)
+    chosen = pages.frameworks_for_year(frameworks, 2018)
     assert [(f.slug, why) for f, why in chosen] == [
         ("bcf-2017-19", "in force in 2018/19"),
         ("bcf-2023-25", "current framework"),
     ]
-    assert [f.slug for f, _ in selectors.frameworks_for_year(frameworks, 2024)] == ["bcf-2023-25"]
-    assert [f.slug for f, _ in selectors.frameworks_for_year(frameworks, 2020)] == ["bcf-2023-25"]
+    assert [f.slug for f, _ in pages.frameworks_for_year(frameworks, 2024)] == ["bcf-2023-25"]
+    assert [f.slug for f, _ in pages.frameworks_for_year(frameworks, 2020)] == ["bcf-2023-25"]
 
 
 def test_comparison_of_a_ratio_metric_uses_numerators_and_denominators():
@@ -132,7 +133,7 @@ def test_comparison_of_a_ratio_metric_uses_numerators_and_denominators():
         Observation.objects.filter(pk__in=[o.pk for o in obs]).update(
             numerator=num, denominator=den
         )
-    result = selectors.comparison(metric=reablement)
+    result = pages.comparison(metric=reablement)
     assert result.financial_year == 2017
     assert sorted(r.value for r in result.rows) == [80.0, 90.0]
     assert result.england is None
@@ -143,7 +144,7 @@ def test_dashboard_selector_runs_five_queries_whatever_the_data(django_assert_nu
     areas = list(Area.objects.filter(is_hwb=True).order_by("code")[:10])
     bulk_series(metrics=metrics, areas=areas, months=months_from(date(2015, 4, 1), 48))
     with django_assert_num_queries(5):
-        board = selectors.dashboard(area_code=areas[3].code, financial_year=2017)
+        board = pages.dashboard(area_code=areas[3].code, financial_year=2017)
     assert board.area == areas[3]
     assert board.years == [2018, 2017, 2016, 2015]
     tiles = {t.metric.code: t for s in board.sections for t in s.tiles}
@@ -160,7 +161,7 @@ def test_a_framework_with_data_in_the_year_is_shown_after_it_ended():
         kind=ObservationKind.ACTUAL,
         values={date(2019, 4, 1): 20.1, date(2020, 2, 1): 18.5},
     )
-    board = selectors.dashboard(area_code=trafford.code)
+    board = pages.dashboard(area_code=trafford.code)
     assert board.financial_year == 2019
     sections = {s.framework.slug: s.why for s in board.sections}
     assert sections == {"bcf-2017-19": "has data for 2019/20", "bcf-2023-25": "current framework"}
@@ -184,7 +185,7 @@ def test_default_area_is_the_hwb_area_with_data_for_the_most_metrics():
         period_kind=PeriodKind.YEAR,
         values={date(2017, 4, 1): 2400},
     )
-    assert selectors.dashboard().area.code == WOLVERHAMPTON
+    assert pages.dashboard().area.code == WOLVERHAMPTON
 
 
 def test_a_quarterly_metric_with_four_quarters_is_achieved_or_not():
