@@ -1,6 +1,9 @@
 from django import template
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from integration.forms import GovukBoundField
 
 register = template.Library()
 
@@ -36,3 +39,12 @@ def css_string(value: object) -> str:
 def get_item(mapping: dict, key: object) -> object:
     """mapping[key] in a template (None when absent)."""
     return mapping.get(key)
+
+
+@register.filter
+def field_group(field: GovukBoundField, options: str) -> SafeString:
+    """The one GOV.UK field group (as `{{ field.as_field_group }}`) with presentation options,
+    space-separated: "width-N" (a fixed-width input), "inline" (radios or checkboxes side by
+    side), "label-hidden" (the label for screen readers only)."""
+    field.presentation = frozenset(options.split())
+    return field.as_field_group()
