@@ -8,7 +8,6 @@ from datetime import date
 from django import forms
 from django.db.models import Q
 
-from integration.forms import govuk_widgets
 from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
@@ -180,7 +179,11 @@ class MilestoneForm(forms.Form):
         help_text="As the plan prints them, for example SG/ Sara McClellan, or a team such as Public Health.",  # noqa: E501
     )
     leads = forms.ModelMultipleChoiceField(
-        label="Lead people", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label="Lead people",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the people or teams who lead it. People are added by an administrator.",
     )
     baseline_start = PlanDateField(label="Start date", help_text=f"{DATE_HINT}.")
     baseline_end = PlanDateField(
@@ -334,4 +337,3 @@ class MetricLinkForm(forms.Form):
         self.fields["milestone"].queryset = workstream.milestones.current().order_by("position")
         self.fields["metric"].label_from_instance = lambda m: f"{m.short_name} ({m.framework})"
         self.fields["milestone"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
-        govuk_widgets(self)
