@@ -105,7 +105,11 @@ class ReferenceResolveForm(forms.Form):
             *((str(c.pk), c.code) for c in candidates),
             (OTHER, "Another code" if candidates else "Choose a code"),
         ]
-        self.fields["choice"].label = f"Code for “{unresolved.raw_token}”"
+        where = unresolved.milestone.ref or "this milestone"
+        self.fields["choice"].label = f"Code for “{unresolved.raw_token}” on {where}"
+        self.fields["other_code"].label = (
+            f"Another code of {unresolved.framework.name} (choose “Another code” above)"
+        )
         self.fields["other_code"].queryset = FrameworkCode.objects.filter(
             framework_id=unresolved.framework_id
         )
