@@ -92,7 +92,7 @@ class GovukBoundField(forms.BoundField):
         classes.append(self.width_class())
         # A class the form or template gives (e.g. govuk-!-width-one-half) is kept, after ours.
         for given in (widget.attrs.get("class", ""), attrs.get("class", "")):
-            classes.extend(given.split())
+            classes.extend(str(given).split())
         if css := " ".join(dict.fromkeys(c for c in classes if c)):
             attrs["class"] = css
         if self.inline and widget.use_fieldset:
