@@ -107,9 +107,8 @@ class ReferenceResolveForm(forms.Form):
         ]
         where = unresolved.milestone.ref or "this milestone"
         self.fields["choice"].label = f"Code for “{unresolved.raw_token}” on {where}"
-        self.fields["other_code"].label = (
-            f"Another code of {unresolved.framework.name} (choose “Another code” above)"
-        )
+        other = f"Another code of {unresolved.framework.name} (choose “Another code” above)"
+        self.fields["other_code"].label = other
         self.fields["other_code"].queryset = FrameworkCode.objects.filter(
             framework_id=unresolved.framework_id
         )

@@ -78,7 +78,8 @@ def test_the_error_summary_links_each_message_to_its_field():
 def test_radios_are_a_fieldset_whose_first_radio_carries_the_field_id():
     html = _render("{{ form.rating.as_field_group }}", form=_invalid_form())
     assert '<fieldset class="govuk-fieldset">' in html
-    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Rating</legend>' in html
+    legend = '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Rating</legend>'
+    assert legend in html
     assert 'class="govuk-radios govuk-radios--small"' in html
     assert 'id="id_rating" name="rating" type="radio" value="red">' in html
     assert 'id="id_rating-2" name="rating" type="radio" value="amber" checked>' in html
