@@ -131,15 +131,6 @@ class StatusUpdateForm(forms.Form):
             "forecast_reason": data["forecast_reason"],
         }
 
-    @property
-    def rating_options(self) -> list[dict]:
-        """Radios with their tag colours, for the template (the label is always the text)."""
-        current = self["rating"].value()
-        return [
-            {"value": value, "label": label, "checked": value == current, "index": i}
-            for i, (value, label) in enumerate(self.fields["rating"].choices)
-        ]
-
 
 class MilestoneForm(forms.Form):
     """Create or edit a milestone. `version` detects a stale edit (someone saved in between)."""
@@ -296,12 +287,6 @@ class MilestoneForm(forms.Form):
                 {"code": code, "checked": str(code.pk) in selected}
             )
         return list(groups.items())
-
-    def lead_options(self) -> list[dict]:
-        selected = {str(v) for v in (self["leads"].value() or [])}
-        return [
-            {"person": p, "checked": str(p.pk) in selected} for p in self.fields["leads"].queryset
-        ]
 
 
 class MetricLinkForm(forms.Form):
