@@ -39,7 +39,7 @@ test: $(VENV)/.dev static
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PRODUCTION_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own form templates, found by the form renderer below after templates/.
+    "django.forms",
     "django_tables2",
     "django_filters",
     "integration",
@@ -90,6 +92,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field renders as one GOV.UK form group (templates/django/forms/).
+FORM_RENDERER = "integration.forms.GovukFormRenderer"
 
 
 def _database() -> dict[str, Any]:

@@ -9,7 +9,6 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 
-from integration.forms import govuk_widgets
 from metrics.ingest import KINDS, ROLES, Profile, ProfileError, profile_from_json
 from metrics.models import Area, MappingProfile, Metric
 from metrics.periods import PeriodError, fy_label, parse_financial_year
@@ -83,7 +82,6 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        govuk_widgets(self)
         self.fields["file"].widget.attrs["accept"] = ",".join(EXTENSIONS)
 
 
@@ -96,7 +94,6 @@ class ProfileImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        govuk_widgets(self)
         self.fields["file"].widget.attrs["accept"] = ".json"
 
     def clean_file(self):
@@ -203,9 +200,6 @@ class MappingForm(forms.Form):
         self.initial.setdefault("default_kind", defaults.get("kind", "actual"))
         self.initial.setdefault("financial_year", defaults.get("financial_year", ""))
         self.initial.setdefault("source", profile.source)
-        govuk_widgets(self)
-        self.fields["financial_year"].widget.attrs["class"] = "govuk-input govuk-input--width-5"
-        self.fields["default_area"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
 
     # --- rendering helpers -------------------------------------------------------------------
 

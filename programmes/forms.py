@@ -8,7 +8,6 @@ from datetime import date
 from django import forms
 from django.db.models import Q
 
-from integration.forms import govuk_widgets
 from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
@@ -132,15 +131,6 @@ class StatusUpdateForm(forms.Form):
             "forecast_reason": data["forecast_reason"],
         }
 
-    @property
-    def rating_options(self) -> list[dict]:
-        """Radios with their tag colours, for the template (the label is always the text)."""
-        current = self["rating"].value()
-        return [
-            {"value": value, "label": label, "checked": value == current, "index": i}
-            for i, (value, label) in enumerate(self.fields["rating"].choices)
-        ]
-
 
 class MilestoneForm(forms.Form):
     """Create or edit a milestone. `version` detects a stale edit (someone saved in between)."""
@@ -180,7 +170,11 @@ class MilestoneForm(forms.Form):
         help_text="As the plan prints them, for example SG/ Sara McClellan, or a team such as Public Health.",  # noqa: E501
     )
     leads = forms.ModelMultipleChoiceField(
-        label="Lead people", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label="Lead people",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick the people or teams who lead it. People are added by an administrator.",
     )
     baseline_start = PlanDateField(label="Start date", help_text=f"{DATE_HINT}.")
     baseline_end = PlanDateField(
@@ -294,12 +288,6 @@ class MilestoneForm(forms.Form):
             )
         return list(groups.items())
 
-    def lead_options(self) -> list[dict]:
-        selected = {str(v) for v in (self["leads"].value() or [])}
-        return [
-            {"person": p, "checked": str(p.pk) in selected} for p in self.fields["leads"].queryset
-        ]
-
 
 class MetricLinkForm(forms.Form):
     """Link a workstream, or one of its milestones, to a metric in an area."""
@@ -334,4 +322,3 @@ class MetricLinkForm(forms.Form):
         self.fields["milestone"].queryset = workstream.milestones.current().order_by("position")
         self.fields["metric"].label_from_instance = lambda m: f"{m.short_name} ({m.framework})"
         self.fields["milestone"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
-        govuk_widgets(self)

@@ -13,8 +13,6 @@ from programmes.plan_import import (
     plan_file_check,
 )
 
-_INPUT = {"class": "govuk-input"}
-
 
 class PlanImportUploadForm(forms.Form):
     """Upload a plan file: which programme, the file, and the date it was true."""
@@ -22,7 +20,6 @@ class PlanImportUploadForm(forms.Form):
     programme = forms.ModelChoiceField(
         queryset=Programme.objects.order_by("name"),
         empty_label="Choose a programme",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
         error_messages={"required": "Choose the programme the plan belongs to"},
     )
     file = forms.FileField(
@@ -32,9 +29,7 @@ class PlanImportUploadForm(forms.Form):
             "columns Workstream, Ref and Project milestone, and optionally Lead, Start Date, "
             "End Date, Status (G/A/R), Governance and CQC Cross reference key."
         ),
-        widget=forms.ClearableFileInput(
-            attrs={"class": "govuk-file-upload", "accept": ",".join(ALLOWED_EXTENSIONS)}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
         error_messages={
             "required": "Choose a plan file to upload",
             "empty": "The file is empty",
@@ -47,9 +42,7 @@ class PlanImportUploadForm(forms.Form):
             "it came from. Write it as day/month/year, for example 06/09/2018."
         ),
         input_formats=["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"],
-        widget=forms.DateInput(
-            attrs={**_INPUT, "class": "govuk-input govuk-input--width-10"}, format="%d/%m/%Y"
-        ),
+        widget=forms.DateInput(format="%d/%m/%Y"),
         error_messages={
             "required": "Enter the date the file was true",
             "invalid": "Enter the date as day/month/year, for example 06/09/2018",
@@ -93,7 +86,7 @@ class ReferenceResolveForm(forms.Form):
     """
 
     choice = forms.ChoiceField(
-        widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose the code this reference stands for"},
     )
     other_code = forms.ModelChoiceField(
@@ -101,7 +94,6 @@ class ReferenceResolveForm(forms.Form):
         required=False,
         label="Another code",
         empty_label="Choose a code",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
     )
 
     def __init__(self, *args, unresolved: UnresolvedReference, **kwargs):
@@ -113,7 +105,10 @@ class ReferenceResolveForm(forms.Form):
             *((str(c.pk), c.code) for c in candidates),
             (OTHER, "Another code" if candidates else "Choose a code"),
         ]
-        self.fields["choice"].label = f"Code for “{unresolved.raw_token}”"
+        where = unresolved.milestone.ref or "this milestone"
+        self.fields["choice"].label = f"Code for “{unresolved.raw_token}” on {where}"
+        other = f"Another code of {unresolved.framework.name} (choose “Another code” above)"
+        self.fields["other_code"].label = other
         self.fields["other_code"].queryset = FrameworkCode.objects.filter(
             framework_id=unresolved.framework_id
         )

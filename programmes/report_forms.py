@@ -4,7 +4,6 @@ from datetime import date
 
 from django import forms
 
-from integration.forms import govuk_widgets
 from programmes.models import GovernanceBody, Programme, Workstream
 
 DATE_HELP = "For example, 6 September 2018 is 2018-09-06 or 06/09/2018"
@@ -21,7 +20,10 @@ class ExceptionReportForm(forms.Form):
         empty_label="All governance bodies",
     )
     workstream = forms.ModelMultipleChoiceField(
-        queryset=Workstream.objects.none(), required=False, label="Workstreams"
+        queryset=Workstream.objects.none(),
+        required=False,
+        label="Workstreams (none ticked means all)",
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, programme: Programme, **kwargs) -> None:
@@ -31,7 +33,6 @@ class ExceptionReportForm(forms.Form):
         )
         self.fields["body"].queryset = GovernanceBody.objects.order_by("acronym")
         self.fields["workstream"].queryset = programme.workstreams.order_by("position")
-        govuk_widgets(self)
 
 
 class ChangesForm(forms.Form):
@@ -40,7 +41,6 @@ class ChangesForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        govuk_widgets(self)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -62,7 +62,6 @@ class ReportingDateForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        govuk_widgets(self)
 
     def clean_reporting_date(self) -> date:
         value = self.cleaned_data["reporting_date"]

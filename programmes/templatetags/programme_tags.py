@@ -51,29 +51,3 @@ def day_date(value: date | None) -> str:
 def milestone_row(table, record):
     """A milestone list row rendered by its table (see MilestoneTable.row_html)."""
     return table.row_html(record)
-
-
-def _option(value, label, current: str) -> dict:
-    text = "" if value is None else str(value)
-    return {"value": text, "label": label, "selected": text == current}
-
-
-@register.filter
-def select_options(bound_field) -> list[tuple[str | None, list[dict]]]:
-    """A select's options as (optgroup label or None, options), so grouped choices (codes by
-    framework) render as <optgroup> and the current value stays selected."""
-    current = bound_field.value()
-    current = "" if current is None else str(current)
-    groups: list[tuple[str | None, list[dict]]] = []
-    loose: list[dict] = []
-    for value, label in bound_field.field.choices:
-        if isinstance(label, (list, tuple)):
-            if loose:
-                groups.append((None, loose))
-                loose = []
-            groups.append((str(value), [_option(v, lab, current) for v, lab in label]))
-        else:
-            loose.append(_option(value, label, current))
-    if loose:
-        groups.append((None, loose))
-    return groups
