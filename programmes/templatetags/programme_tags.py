@@ -4,16 +4,9 @@ from datetime import date
 
 from django import template
 
-from programmes.choices import RATING_TAG_CLASSES, DatePrecision, Rating
+from programmes.choices import DatePrecision, rating_label, tag_colour
 
 register = template.Library()
-
-
-def rating_label(value) -> str:
-    try:
-        return Rating(value).label
-    except ValueError:
-        return str(value or "")
 
 
 def plan_date_text(value: date | None, precision: str = DatePrecision.DAY) -> str:
@@ -28,13 +21,10 @@ def plan_date_text(value: date | None, precision: str = DatePrecision.DAY) -> st
 
 
 @register.inclusion_tag("programmes/includes/rating_tag.html")
-def rating_tag(value) -> dict:
-    """A GOV.UK tag showing the rating's name; the colour only reinforces the text."""
-    try:
-        rating = Rating(value)
-    except ValueError:
-        return {"label": rating_label(value), "css": "govuk-tag--grey"}
-    return {"label": rating.label, "css": RATING_TAG_CLASSES[rating]}
+def rating_tag(value: str | None) -> dict[str, str]:
+    """A GOV.UK tag showing the rating's name; the colour (`choices.tag_colour`) only
+    reinforces the text."""
+    return {"label": rating_label(value), "css": tag_colour(value or "")}
 
 
 @register.filter
@@ -45,12 +35,6 @@ def plan_date(value: date | None, precision: str = DatePrecision.DAY) -> str:
 @register.filter
 def day_date(value: date | None) -> str:
     return plan_date_text(value, DatePrecision.DAY)
-
-
-@register.filter
-def milestone_row(table, record):
-    """A milestone list row rendered by its table (see MilestoneTable.row_html)."""
-    return table.row_html(record)
 
 
 def _option(value, label, current: str) -> dict:
