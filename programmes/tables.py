@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.urls import reverse
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from integration.exports import Column
 from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
@@ -120,9 +121,29 @@ class MilestoneTable(GovukTable):
         self, *args: Any, programme: Programme, can_edit: bool = False, **kwargs: Any
     ) -> None:
         self.programme = programme
+        self._cell_plan: list[tuple[Callable[..., Any], str]] | None = None
         if not can_edit:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "actions")
         super().__init__(*args, **kwargs)
+
+    def row_html(self, record: Milestone) -> SafeString:
+        """One row's HTML: the markup django-tables2's row loop makes, from the same columns,
+        attributes and `render_*` methods, without its per-cell template lookups and signature
+        introspection. Kept because benchmarks/milestone_list.py (2,000 milestones, first page
+        of 50 rows) measured the plain django-tables2 row loop 2-3 times slower (about 80 ms
+        against 190-250 ms a page). The header, sorting and pagination stay django-tables2's;
+        the `milestone_row` template filter calls this for the list and the htmx row swap."""
+        if self._cell_plan is None:
+            self._cell_plan = [
+                (getattr(self, f"render_{c.name}"), c.attrs["td"].as_html()) for c in self.columns
+            ]
+        cells = "".join(
+            f"<td {attrs}>{conditional_escape(render(record=record))}</td>"
+            for render, attrs in self._cell_plan
+        )
+        return mark_safe(  # noqa: S308 - every cell is escaped above
+            f'<tr class="govuk-table__row" id="milestone-row-{record.pk}">{cells}</tr>'
+        )
 
     def _milestone_url(self, record: Milestone) -> str:
         return reverse("programmes:milestone_detail", args=[self.programme.slug, record.pk])

@@ -1,10 +1,18 @@
 """Template helpers for plan pages: rating tags (text always shown) and plan dates."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django import template
+from django.utils.safestring import SafeString
 
 from programmes.choices import DatePrecision, rating_label, tag_colour
+
+if TYPE_CHECKING:
+    from programmes.models import Milestone
+    from programmes.tables import MilestoneTable
 
 register = template.Library()
 
@@ -35,6 +43,12 @@ def plan_date(value: date | None, precision: str = DatePrecision.DAY) -> str:
 @register.filter
 def day_date(value: date | None) -> str:
     return plan_date_text(value, DatePrecision.DAY)
+
+
+@register.filter
+def milestone_row(table: MilestoneTable, record: Milestone) -> SafeString:
+    """A milestone list row rendered by its table (see MilestoneTable.row_html)."""
+    return table.row_html(record)
 
 
 def _option(value, label, current: str) -> dict:

@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 from django.template import Context, Template
-from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django_tables2 import RequestConfig
 
@@ -60,16 +59,6 @@ def _table(programme, can_edit=False, query=""):
     return table
 
 
-def _row_html(table, milestone):
-    """One row as the list draws it: django-tables2's row for that record."""
-    row = MilestoneTable(
-        [r.record for r in table.rows if r.record.pk == milestone.pk],
-        programme=table.programme,
-        can_edit="actions" not in table.exclude,
-    )
-    return render_to_string("programmes/includes/milestone_row_fragment.html", {"table": row})
-
-
 def test_row_shows_leads_as_written_dates_rating_and_a_link_to_the_milestone():
     programme = ProgrammeFactory(slug="wiltshire-integration")
     m = MilestoneFactory(
@@ -80,7 +69,7 @@ def test_row_shows_leads_as_written_dates_rating_and_a_link_to_the_milestone():
     )  # fmt: skip
     m.leads.add(PersonFactory(initials="SG"))
     table = _table(programme)
-    html = _row_html(table, m)
+    html = table.row_html(m)
     assert f'id="milestone-row-{m.pk}"' in html
     assert f'href="/programmes/wiltshire-integration/milestones/{m.pk}/"' in html
     assert "Involve service users &lt;b&gt;" in html  # escaped
@@ -93,7 +82,7 @@ def test_row_shows_leads_as_written_dates_rating_and_a_link_to_the_milestone():
 def test_editors_get_an_update_status_link_that_htmx_swaps_into_the_row():
     programme = ProgrammeFactory(slug="wiltshire-integration")
     m = MilestoneFactory(workstream=WorkstreamFactory(programme=programme), ref="1.1")
-    html = _row_html(_table(programme, can_edit=True), m)
+    html = _table(programme, can_edit=True).row_html(m)
     url = f"/programmes/wiltshire-integration/milestones/{m.pk}/status/"
     assert f'href="{url}" hx-get="{url}" hx-target="closest tr" hx-swap="outerHTML"' in html
     assert '<span class="govuk-visually-hidden"> of 1.1</span>' in html
