@@ -2,6 +2,7 @@
 CSV and Excel (`?format=csv|xlsx`) with the page's rows and columns, and printable as an
 A4 board pack."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
@@ -161,29 +162,30 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
 CoverageRow = tuple[FrameworkCoverage, board_reports.CodeCoverage]
 
 
+def _open_and_complete(workstream_id: int) -> Callable[[CoverageRow], str]:
+    def cell(row: CoverageRow) -> str:
+        counts = row[1].cells[workstream_id]
+        return f"{counts.open}/{counts.complete}"
+
+    return cell
+
+
 def _coverage_columns(workstreams: list[Workstream]) -> list[Column]:
     columns = [
-        Column("framework", _framework_name),
+        Column("framework", lambda r: r[0].framework.name),
         Column("code", lambda r: r[1].code.code),
         Column("title", lambda r: r[1].code.title),
     ]
-    for w in workstreams:
-        columns.append(
-            Column(
-                f"workstream {w.number} open/complete",
-                lambda r, w=w: f"{r[1].cells[w.id].open}/{r[1].cells[w.id].complete}",
-            )
-        )
+    columns += [
+        Column(f"workstream {w.number} open/complete", _open_and_complete(w.id))
+        for w in workstreams
+    ]
     return columns + [
         Column("open", lambda r: r[1].open),
         Column("complete", lambda r: r[1].complete),
         Column("worst_rating", lambda r: r[1].worst_rating_label),
         Column("flags", lambda r: "; ".join(r[1].flags)),
     ]
-
-
-def _framework_name(row: CoverageRow) -> str:
-    return row[0].framework.name
 
 
 @require_POST

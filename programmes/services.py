@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -78,7 +78,7 @@ def status_record(
     milestone: Milestone,
     rating: str,
     as_of: date,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
     author_name: str = "",
     narrative: str = "",
     cause: str = "",
@@ -299,7 +299,7 @@ def metric_link_add(
     area: Area,
     milestone: Milestone | None = None,
     note: str = "",
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> MetricLink:
     """Link a workstream (or one of its milestones) to a metric in an area it aims to move."""
     if milestone is not None and milestone.workstream_id != workstream.id:

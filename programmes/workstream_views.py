@@ -11,7 +11,7 @@ from programmes import rules, services
 from programmes.forms import MetricLinkForm
 from programmes.metric_links import workstream_linked_metrics
 from programmes.models import MetricLink, Workstream
-from programmes.views import add_service_errors
+from programmes.views import add_service_errors, signed_in_user
 
 
 def _workstream(slug: str, number: str) -> Workstream:
@@ -37,7 +37,7 @@ def _metric_link_add(request: HttpRequest, workstream: Workstream) -> HttpRespon
     if form.is_valid():
         try:
             link = services.metric_link_add(
-                workstream=workstream, user=request.user, **form.cleaned_data
+                workstream=workstream, user=signed_in_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
