@@ -7,13 +7,13 @@ from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from integration.access import requires
 from integration.exports import Column, export_if_requested, export_links
 from integration.roles import can_edit_plans
-from programmes import board_reports, rules, services
+from programmes import board_reports, rules, selectors, services
 from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
@@ -51,12 +51,8 @@ EXCEPTION_COLUMNS = [
 ]
 
 
-def _programme(slug: str) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
-
-
 def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = ExceptionReportForm(request.GET or None, programme=programme)
     filters = form.cleaned_data if form.is_valid() else {}
     as_of = filters.get("as_of") or rules.reporting_date(programme)
@@ -107,7 +103,7 @@ CHANGE_COLUMNS = [
 
 
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = ChangesForm(request.GET or None)
     dates = form.cleaned_data if form.is_valid() else {}
     until = dates.get("until") or rules.reporting_date(programme)
@@ -135,7 +131,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     as_of = rules.reporting_date(programme)
     frameworks = board_reports.coverage(programme, as_of=as_of)
     download = export_if_requested(
@@ -191,7 +187,7 @@ def _coverage_columns(workstreams: list[Workstream]) -> list[Column]:
 @require_POST
 @requires(can_edit_plans, message="Only programme managers can move the reporting date.")
 def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = ReportingDateForm(request.POST)
     if not form.is_valid():
         for error in form.errors["reporting_date"]:

@@ -24,6 +24,11 @@ from programmes.models import (
 from programmes.querysets import overdue_q
 
 
+def programme_page(slug: str) -> Programme:
+    """The programme a page is about, with its owning body (404 when there is none)."""
+    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
+
+
 def programme_ratings(programme: Programme) -> tuple[Rating, ...]:
     """The ratings a programme may use, worst first, as its scale defines them."""
     return tuple(Rating(r) for r in SCALE_RATINGS[RatingScale(programme.rating_scale)])

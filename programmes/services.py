@@ -72,6 +72,31 @@ def status_validate(
     return errors
 
 
+def _status_denormalise(
+    *, milestone: Milestone, update: StatusUpdate, completed_on: date | None
+) -> None:
+    """Copy the newest status onto the milestone, for fast lists."""
+    milestone.rating = update.rating
+    milestone.forecast_end = update.forecast_end
+    milestone.status_as_of = update.as_of
+    if update.rating == Rating.COMPLETE:
+        milestone.completed_on = completed_on or milestone.completed_on or update.as_of
+    else:
+        milestone.completed_on = None  # reopened: a newer status says it is not done
+    milestone.version += 1
+    milestone.updated_at = timezone.now()
+    milestone.save(
+        update_fields=[
+            "rating",
+            "forecast_end",
+            "status_as_of",
+            "completed_on",
+            "version",
+            "updated_at",
+        ]
+    )
+
+
 @transaction.atomic
 def status_record(
     *,
@@ -120,25 +145,7 @@ def status_record(
         source=source,
     )
     if milestone.status_as_of is None or as_of >= milestone.status_as_of:
-        milestone.rating = rating
-        milestone.forecast_end = forecast_end
-        milestone.status_as_of = as_of
-        if rating == Rating.COMPLETE:
-            milestone.completed_on = completed_on or milestone.completed_on or as_of
-        else:
-            milestone.completed_on = None  # reopened: a newer status says it is not done
-        milestone.version += 1
-        milestone.updated_at = timezone.now()
-        milestone.save(
-            update_fields=[
-                "rating",
-                "forecast_end",
-                "status_as_of",
-                "completed_on",
-                "version",
-                "updated_at",
-            ]
-        )
+        _status_denormalise(milestone=milestone, update=update, completed_on=completed_on)
     return update
 
 

@@ -34,10 +34,6 @@ from programmes.tables import MILESTONE_EXPORT_COLUMNS, MilestoneTable
 PER_PAGE = 50
 
 
-def _programme(slug: str) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -62,13 +58,13 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    context = pages.programme_overview(_programme(slug))
+    context = pages.programme_overview(selectors.programme_page(slug))
     return render(request, "programmes/programme_detail.html", context)
 
 
 @require_GET
 def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     as_of = rules.reporting_date(programme)
     filterset = MilestoneFilterSet(
         request.GET,
@@ -108,7 +104,7 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     milestone = selectors.milestone_detail(programme, pk)
     as_of = rules.reporting_date(programme)
     return render(
@@ -121,7 +117,7 @@ def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @plan_editors
 def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = MilestoneForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +137,7 @@ def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @plan_editors
 def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme)
         .select_related("workstream", "governance_body", "parent")
@@ -180,14 +176,14 @@ def _row_response(request: HttpRequest, programme: Programme, pk: int) -> HttpRe
 @require_GET
 def milestone_row(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One row of the milestone list (htmx puts it back when an inline form is cancelled)."""
-    return _row_response(request, _programme(slug), pk)
+    return _row_response(request, selectors.programme_page(slug), pk)
 
 
 @require_http_methods(["GET", "POST"])
 @plan_editors
 def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Record a status update: a full page without JavaScript, a row fragment under htmx."""
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme).select_related("programme", "workstream"),
         pk=pk,
