@@ -16,9 +16,14 @@ class Rating(models.TextChoices):
     COMPLETE = "complete", "Complete"
     NOT_RATED = "not_rated", "Not rated"
 
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK Frontend tag modifier that reinforces the label (never replaces it)."""
+        return _RATING_TAG_CLASSES[self]
 
-# GOV.UK Frontend tag modifier per rating.
-RATING_TAG_CLASSES = {
+
+# The one place a status picks its colour: tags in tables, templates and reports all ask here.
+_RATING_TAG_CLASSES = {
     Rating.RED: "govuk-tag--red",
     Rating.AMBER_RED: "govuk-tag--orange",
     Rating.AMBER: "govuk-tag--yellow",
@@ -27,6 +32,17 @@ RATING_TAG_CLASSES = {
     Rating.COMPLETE: "govuk-tag--blue",
     Rating.NOT_RATED: "govuk-tag--grey",
 }
+
+
+def tag_colour(rating: str) -> str:
+    """The tag modifier of a stored rating; grey for a value no scale knows (kept as text)."""
+    return Rating(rating).tag_class if rating in Rating.values else "govuk-tag--grey"
+
+
+def rating_label(rating: str | None) -> str:
+    """The label of a stored rating; an unknown value is shown as it was stored."""
+    return Rating(rating).label if rating in Rating.values else str(rating or "")
+
 
 # Higher is worse. "Worst rating" of a workstream and "worse than last period" use this order.
 RATING_SEVERITY = {

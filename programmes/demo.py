@@ -49,7 +49,7 @@ BODIES = [
 
 
 def _bodies_ensure() -> GovernanceBody:
-    made = {}
+    made: dict[str | None, GovernanceBody] = {}
     for acronym, name, reports_to, aliases, former in BODIES:
         body, _ = GovernanceBody.objects.get_or_create(
             acronym=acronym,

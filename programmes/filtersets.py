@@ -17,6 +17,7 @@ from programmes.models import (
     Person,
     Programme,
 )
+from programmes.querysets import MilestoneQuerySet
 from programmes.selectors import programme_ratings
 
 _YES = [("yes", "Yes")]
@@ -70,10 +71,10 @@ class MilestoneFilterSet(django_filters.FilterSet):
         model = Milestone
         fields: list[str] = []
 
-    def __init__(self, *args, programme: Programme, as_at: date, **kwargs) -> None:
+    def __init__(self, *args, programme: Programme, as_of: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme
-        self.as_at = as_at
+        self.as_of = as_of
         f = self.form.fields
         f["workstream"].choices = [
             (str(pk), f"{number}. {name}")
@@ -118,7 +119,7 @@ class MilestoneFilterSet(django_filters.FilterSet):
     # Each filter is a method so that it can use the programme's reporting date and avoid
     # duplicate rows (Exists rather than joins).
 
-    def filter_text(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_text(self, qs: MilestoneQuerySet, name: str, value: str) -> QuerySet:
         return qs.matching_text(value)
 
     def filter_workstream(self, qs: QuerySet, name: str, value: str) -> QuerySet:
@@ -156,12 +157,12 @@ class MilestoneFilterSet(django_filters.FilterSet):
     def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if value != "yes":
             return qs
-        return qs.filter(pk__in=Milestone.objects.overdue(on=self.as_at).values("pk"))
+        return qs.filter(pk__in=Milestone.objects.overdue(as_of=self.as_of).values("pk"))
 
     def filter_due_within(self, qs: QuerySet, name: str, value) -> QuerySet:
         if value is None:
             return qs
-        due = Milestone.objects.due_within(on=self.as_at, days=int(value))
+        due = Milestone.objects.due_within(as_of=self.as_of, days=int(value))
         return qs.filter(pk__in=due.values("pk"))
 
     @property

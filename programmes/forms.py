@@ -4,6 +4,7 @@ templates; the rules themselves live in `services`)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -11,10 +12,34 @@ from django.db.models import Q
 from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
-from programmes.models import FrameworkCode, GovernanceBody, Milestone, Person, Programme
+from programmes.models import (
+    FrameworkCode,
+    GovernanceBody,
+    Milestone,
+    Person,
+    Programme,
+    Workstream,
+)
 from programmes.plan_parsing import PlanDate, PlanParseError, parse_month_date
 from programmes.selectors import programme_ratings
 from programmes.templatetags.programme_tags import plan_date_text
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def _milestone_label(milestone: Milestone) -> str:
+    return f"{milestone.ref} {milestone.title[:80]}".strip()
+
+
+def _metric_label(metric: Metric) -> str:
+    return f"{metric.short_name} ({metric.framework})"
+
 
 DATE_HINT = "A day, such as 31/03/2019, or a month, such as Sept 2018"
 
@@ -24,21 +49,23 @@ class PlanDateField(forms.CharField):
     "To be defined". Cleans to a PlanDate; an end date in a month means that month's last day.
     """
 
-    def __init__(self, *, allow_undefined: bool = False, is_end: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *, allow_undefined: bool = False, is_end: bool = False, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
         self.allow_undefined = allow_undefined
         self.is_end = is_end
 
-    def clean(self, value) -> PlanDate:
+    def clean(self, value: Any) -> PlanDate:
         text = super().clean(value)
         try:
             parsed = parse_month_date(text)
         except PlanParseError as exc:
             raise forms.ValidationError(str(exc)) from None
         if parsed.precision == DatePrecision.UNDEFINED and not self.allow_undefined:
-            raise forms.ValidationError(f"Enter {self.label.lower()} as a day or a month")
+            raise forms.ValidationError(f"Enter {str(self.label).lower()} as a day or a month")
         if self.is_end and parsed.precision == DatePrecision.MONTH:
             return PlanDate(parsed.as_end(), parsed.precision, parsed.raw)
         return parsed
@@ -94,15 +121,15 @@ class StatusUpdateForm(forms.Form):
         max_length=5000,
     )
 
-    def __init__(self, *args, milestone: Milestone, **kwargs) -> None:
+    def __init__(self, *args: Any, milestone: Milestone, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.milestone = milestone
-        self.fields["rating"].choices = [
-            (r.value, r.label) for r in programme_ratings(milestone.programme)
-        ]
+        self.rating_choices = [(r.value, r.label) for r in programme_ratings(milestone.programme)]
+        _choice_field(self, "rating").choices = self.rating_choices
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors.get("rating") or self.errors.get("forecast_end"):
             return data
         forecast: PlanDate | None = data.get("forecast_end")
@@ -119,7 +146,7 @@ class StatusUpdateForm(forms.Form):
                 self.add_error(field_name if field_name in self.fields else None, message)
         return data
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         forecast: PlanDate | None = data.get("forecast_end")
         return {
@@ -135,7 +162,7 @@ class StatusUpdateForm(forms.Form):
 class MilestoneForm(forms.Form):
     """Create or edit a milestone. `version` detects a stale edit (someone saved in between)."""
 
-    workstream = forms.ModelChoiceField(
+    workstream: forms.ModelChoiceField[Workstream] = forms.ModelChoiceField(
         label="Workstream",
         queryset=None,
         empty_label="Choose a workstream",
@@ -157,7 +184,7 @@ class MilestoneForm(forms.Form):
         error_messages={"required": "Enter the milestone"},
     )
     sub_group = forms.CharField(label="Sub-group", required=False, max_length=300)
-    parent = forms.ModelChoiceField(
+    parent: forms.ModelChoiceField[Milestone] = forms.ModelChoiceField(
         label="Sub-step of",
         queryset=None,
         required=False,
@@ -169,7 +196,7 @@ class MilestoneForm(forms.Form):
         max_length=300,
         help_text="As the plan prints them, for example SG/ Sara McClellan, or a team such as Public Health.",  # noqa: E501
     )
-    leads = forms.ModelMultipleChoiceField(
+    leads: forms.ModelMultipleChoiceField[Person] = forms.ModelMultipleChoiceField(
         label="Lead people",
         queryset=None,
         required=False,
@@ -183,10 +210,10 @@ class MilestoneForm(forms.Form):
         allow_undefined=True,
         is_end=True,
     )
-    governance_body = forms.ModelChoiceField(
+    governance_body: forms.ModelChoiceField[GovernanceBody] = forms.ModelChoiceField(
         label="Governance body", queryset=None, required=False, empty_label="None"
     )
-    references = forms.ModelMultipleChoiceField(
+    references: forms.ModelMultipleChoiceField[FrameworkCode] = forms.ModelMultipleChoiceField(
         label="Cross-references",
         queryset=None,
         required=False,
@@ -194,13 +221,21 @@ class MilestoneForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, programme: Programme, milestone: Milestone | None = None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        programme: Programme,
+        milestone: Milestone | None = None,
+        **kwargs: Any,
+    ) -> None:
         if milestone is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_for(milestone)
         super().__init__(*args, **kwargs)
         self.programme = programme
         self.milestone = milestone
-        self.fields["workstream"].queryset = programme.workstreams.order_by("position", "number")
+        _model_field(self, "workstream").queryset = programme.workstreams.order_by(
+            "position", "number"
+        )
         parents = (
             Milestone.objects.filter(programme=programme)
             .current()
@@ -208,16 +243,18 @@ class MilestoneForm(forms.Form):
         )
         if milestone is not None:
             parents = parents.exclude(pk=milestone.pk)
-        self.fields["parent"].queryset = parents
-        self.fields["parent"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
-        self.fields["leads"].queryset = Person.objects.order_by("initials", "name")
-        self.fields["governance_body"].queryset = GovernanceBody.objects.order_by("acronym")
-        self.fields["references"].queryset = FrameworkCode.objects.select_related(
+        _model_field(self, "parent").queryset = parents
+        # Setting label_from_instance on the field is Django's documented way to label choices;
+        # the stubs type it as a method.
+        _model_field(self, "parent").label_from_instance = _milestone_label  # type: ignore[method-assign,assignment]
+        _model_field(self, "leads").queryset = Person.objects.order_by("initials", "name")
+        _model_field(self, "governance_body").queryset = GovernanceBody.objects.order_by("acronym")
+        _model_field(self, "references").queryset = FrameworkCode.objects.select_related(
             "framework"
         ).order_by("framework__position", "framework__name", "position", "code")
 
     @staticmethod
-    def initial_for(milestone: Milestone) -> dict:
+    def initial_for(milestone: Milestone) -> dict[str, Any]:
         return {
             "workstream": milestone.workstream_id,
             "ref": milestone.ref,
@@ -239,8 +276,9 @@ class MilestoneForm(forms.Form):
             "version": milestone.version,
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start: PlanDate | None = data.get("baseline_start")
         end: PlanDate | None = data.get("baseline_end")
         if start and end and start.value and end.value and end.value < start.value:
@@ -256,7 +294,7 @@ class MilestoneForm(forms.Form):
                 ancestor = ancestor.parent
         return data
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         values = {
             "workstream": data["workstream"],
@@ -278,11 +316,11 @@ class MilestoneForm(forms.Form):
             "references": list(data["references"]),
         }
 
-    def reference_groups(self) -> list[tuple[str, list]]:
+    def reference_groups(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Cross-reference checkboxes grouped by framework, for a fieldset per framework."""
         selected = {str(v) for v in (self["references"].value() or [])}
-        groups: dict[str, list] = {}
-        for code in self.fields["references"].queryset:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for code in _model_field(self, "references").queryset or ():
             groups.setdefault(code.framework.name, []).append(
                 {"code": code, "checked": str(code.pk) in selected}
             )
@@ -317,8 +355,11 @@ class MetricLinkForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, workstream, **kwargs) -> None:
+    def __init__(self, *args: Any, workstream: Workstream, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = workstream.milestones.current().order_by("position")
-        self.fields["metric"].label_from_instance = lambda m: f"{m.short_name} ({m.framework})"
-        self.fields["milestone"].label_from_instance = lambda m: f"{m.ref} {m.title[:80]}".strip()
+        milestone = _model_field(self, "milestone")
+        milestone.queryset = workstream.milestones.current().order_by("position")
+        # As in MilestoneForm: Django's documented way to label choices, typed as a method.
+        milestone.label_from_instance = _milestone_label  # type: ignore[method-assign,assignment]
+        metric = _model_field(self, "metric")
+        metric.label_from_instance = _metric_label  # type: ignore[method-assign,assignment]

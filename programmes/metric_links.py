@@ -10,7 +10,8 @@ from metrics.models import Area, Metric
 from metrics.panels import Panel
 from metrics.selectors import metric_statuses_for
 from metrics.status import MetricStatus
-from programmes.choices import RATING_SEVERITY, Rating
+from programmes import rules
+from programmes.choices import Rating
 from programmes.models import MetricLink, Milestone, Programme, Workstream
 
 
@@ -71,20 +72,16 @@ class LinkedWork:
 
 def _worst_ratings(workstream_ids: set[int]) -> dict[int, str]:
     """Each workstream's worst current rating among milestones still in the plan."""
-    worst: dict[int, str] = {}
     pairs = (
         Milestone.objects.filter(workstream_id__in=workstream_ids)
         .current()
         .values_list("workstream_id", "rating")
         .distinct()
     )
+    ratings: dict[int, list[str]] = {}
     for workstream_id, rating in pairs:
-        if (
-            workstream_id not in worst
-            or RATING_SEVERITY[Rating(rating)] > RATING_SEVERITY[Rating(worst[workstream_id])]
-        ):
-            worst[workstream_id] = rating
-    return worst
+        ratings.setdefault(workstream_id, []).append(rating)
+    return {ws: rules.worst_rating(found) or found[0] for ws, found in ratings.items()}
 
 
 def linked_work_panel(*, area: Area, metric: Metric) -> Panel | None:

@@ -232,15 +232,6 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return f"{self.ref} {self.title[:60]}".strip()
 
-    @property
-    def is_complete(self) -> bool:
-        return self.completed_on is not None or self.rating == Rating.COMPLETE
-
-    @property
-    def effective_end(self):
-        """The date the milestone is expected to finish: the forecast, else the baseline."""
-        return self.forecast_end or self.baseline_end
-
 
 class MilestoneReference(models.Model):
     """A milestone's cross-reference to a framework code, with the text it was read from."""

@@ -1,6 +1,7 @@
 """Query-string forms for the board reports: dates, governance body and workstreams."""
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 
@@ -31,8 +32,10 @@ class ExceptionReportForm(forms.Form):
         self.fields["as_of"].error_messages["invalid"] = (
             f"Enter the 'as at' date as a real date. {DATE_HELP}"
         )
-        self.fields["body"].queryset = GovernanceBody.objects.order_by("acronym")
-        self.fields["workstream"].queryset = programme.workstreams.order_by("position")
+        body = cast(forms.ModelChoiceField, self.fields["body"])
+        body.queryset = GovernanceBody.objects.order_by("acronym")
+        workstream = cast(forms.ModelMultipleChoiceField, self.fields["workstream"])
+        workstream.queryset = programme.workstreams.order_by("position")
 
 
 class ChangesForm(forms.Form):
@@ -42,8 +45,9 @@ class ChangesForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("since", "The 'from' date must be on or before the 'to' date")

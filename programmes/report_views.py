@@ -2,34 +2,31 @@
 CSV and Excel (`?format=csv|xlsx`) with the page's rows and columns, and printable as an
 A4 board pack."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integration.exports import Column, export_response
+from integration.access import requires
+from integration.exports import Column, export_if_requested, export_links
 from integration.roles import can_edit_plans
-from programmes import board_reports, services
+from programmes import board_reports, rules, selectors, services
+from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
-from programmes.models import Programme
+from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
 
-def _leads(milestone) -> str:
-    names = [str(p) for p in milestone.leads.all()]
-    return ", ".join(names) or milestone.lead_text
-
-
-def _undefined(status: board_reports.StatusAsAt) -> str:
+def _undefined(status: board_reports.StatusAsOf) -> str:
     return "To be defined" if status.baseline_end_precision == DatePrecision.UNDEFINED else ""
 
 
-def _sros(workstream) -> str:
+def _sros(workstream: Workstream) -> str:
     return ", ".join(str(p) for p in workstream.sros.all()) or workstream.sro_text
 
 
@@ -38,7 +35,7 @@ EXCEPTION_COLUMNS = [
     Column("title", lambda r: r.milestone.title),
     Column("workstream", lambda r: str(r.milestone.workstream)),
     Column("sro", lambda r: _sros(r.milestone.workstream)),
-    Column("leads", lambda r: _leads(r.milestone)),
+    Column("leads", lambda r: rules.leads_text(r.milestone)),
     Column("governance", lambda r: r.milestone.governance_body or r.milestone.governance_raw),
     Column("rating", lambda r: r.status.rating_label),
     Column("previous_rating", lambda r: r.previous.rating_label),
@@ -54,29 +51,25 @@ EXCEPTION_COLUMNS = [
 ]
 
 
-def _programme(slug: str) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
-
-
 def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = ExceptionReportForm(request.GET or None, programme=programme)
     filters = form.cleaned_data if form.is_valid() else {}
-    as_of = filters.get("as_of") or board_reports.reporting_date(programme)
+    as_of = filters.get("as_of") or rules.reporting_date(programme)
     report = board_reports.exception_report(
         programme,
         as_of=as_of,
         body=filters.get("body"),
         workstream_ids=[w.id for w in filters.get("workstream") or []],
     )
-    file_format = request.GET.get("format")
-    if file_format:
-        return export_response(
-            rows=report.rows,
-            columns=EXCEPTION_COLUMNS,
-            filename=f"{programme.slug}-exceptions-{as_of:%Y-%m-%d}",
-            file_format=file_format,
-        )
+    download = export_if_requested(
+        request,
+        rows=lambda: report.rows,
+        columns=EXCEPTION_COLUMNS,
+        filename=f"{programme.slug}-exceptions-{as_of:%Y-%m-%d}",
+    )
+    if download is not None:
+        return download
     return render(
         request,
         "programmes/reports/exception_report.html",
@@ -85,7 +78,7 @@ def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "report": report,
             "selected_workstreams": request.GET.getlist("workstream"),
-            "query": _query_without_format(request),
+            "exports": export_links(request),
             "print_title": _print_title(programme, "Exception report", as_of, report.body),
             "reporting_date_form": ReportingDateForm(),
         },
@@ -110,20 +103,20 @@ CHANGE_COLUMNS = [
 
 
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     form = ChangesForm(request.GET or None)
     dates = form.cleaned_data if form.is_valid() else {}
-    until = dates.get("until") or board_reports.reporting_date(programme)
-    since = dates.get("since") or board_reports.previous_period_end(until)
+    until = dates.get("until") or rules.reporting_date(programme)
+    since = dates.get("since") or rules.previous_period_end(until)
     report = board_reports.changes_between(programme, since=since, until=until)
-    file_format = request.GET.get("format")
-    if file_format:
-        return export_response(
-            rows=report.changes,
-            columns=CHANGE_COLUMNS,
-            filename=f"{programme.slug}-changes-{since:%Y-%m-%d}-to-{until:%Y-%m-%d}",
-            file_format=file_format,
-        )
+    download = export_if_requested(
+        request,
+        rows=lambda: report.changes,
+        columns=CHANGE_COLUMNS,
+        filename=f"{programme.slug}-changes-{since:%Y-%m-%d}-to-{until:%Y-%m-%d}",
+    )
+    if download is not None:
+        return download
     return render(
         request,
         "programmes/reports/changes.html",
@@ -131,51 +124,58 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
-            "query": _query_without_format(request),
+            "exports": export_links(request),
             "print_title": _print_title(programme, f"Changes from {since:%-d %B %Y}", until, None),
         },
     )
 
 
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
-    on = board_reports.reporting_date(programme)
-    frameworks = board_reports.coverage(programme, on=on)
-    file_format = request.GET.get("format")
-    if file_format:
-        rows = [(fw, code) for fw in frameworks for code in fw.codes]
-        workstreams = frameworks[0].workstreams if frameworks else []
-        return export_response(
-            rows=rows,
-            columns=_coverage_columns(workstreams),
-            filename=f"{programme.slug}-coverage-{on:%Y-%m-%d}",
-            file_format=file_format,
-        )
+    programme = selectors.programme_page(slug)
+    as_of = rules.reporting_date(programme)
+    frameworks = board_reports.coverage(programme, as_of=as_of)
+    download = export_if_requested(
+        request,
+        rows=lambda: [(fw, code) for fw in frameworks for code in fw.codes],
+        columns=_coverage_columns(frameworks[0].workstreams if frameworks else []),
+        filename=f"{programme.slug}-coverage-{as_of:%Y-%m-%d}",
+    )
+    if download is not None:
+        return download
     return render(
         request,
         "programmes/reports/coverage.html",
         {
             "programme": programme,
             "frameworks": frameworks,
-            "on": on,
-            "print_title": _print_title(programme, "Cross-reference coverage", on, None),
+            "as_of": as_of,
+            "exports": export_links(request),
+            "print_title": _print_title(programme, "Cross-reference coverage", as_of, None),
         },
     )
 
 
-def _coverage_columns(workstreams) -> list[Column]:
+CoverageRow = tuple[FrameworkCoverage, board_reports.CodeCoverage]
+
+
+def _open_and_complete(workstream_id: int) -> Callable[[CoverageRow], str]:
+    def cell(row: CoverageRow) -> str:
+        counts = row[1].cells[workstream_id]
+        return f"{counts.open}/{counts.complete}"
+
+    return cell
+
+
+def _coverage_columns(workstreams: list[Workstream]) -> list[Column]:
     columns = [
         Column("framework", lambda r: r[0].framework.name),
         Column("code", lambda r: r[1].code.code),
         Column("title", lambda r: r[1].code.title),
     ]
-    for w in workstreams:
-        columns.append(
-            Column(
-                f"workstream {w.number} open/complete",
-                lambda r, w=w: f"{r[1].cells[w.id].open}/{r[1].cells[w.id].complete}",
-            )
-        )
+    columns += [
+        Column(f"workstream {w.number} open/complete", _open_and_complete(w.id))
+        for w in workstreams
+    ]
     return columns + [
         Column("open", lambda r: r[1].open),
         Column("complete", lambda r: r[1].complete),
@@ -185,14 +185,13 @@ def _coverage_columns(workstreams) -> list[Column]:
 
 
 @require_POST
+@requires(can_edit_plans, message="Only programme managers can move the reporting date.")
 def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
-    if not can_edit_plans(request.user):
-        raise PermissionDenied("Only programme managers can move the reporting date.")
+    programme = selectors.programme_page(slug)
     form = ReportingDateForm(request.POST)
     if not form.is_valid():
         for error in form.errors["reporting_date"]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("programmes:exception_report", slug=slug)
     new_date = form.cleaned_data["reporting_date"]
     services.programme_reporting_date_set(programme=programme, reporting_date=new_date)
@@ -200,14 +199,9 @@ def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("programmes:exception_report", slug=slug)
 
 
-def _query_without_format(request: HttpRequest) -> str:
-    """The page's own filters, so the download links export exactly what is shown."""
-    query = request.GET.copy()
-    query.pop("format", None)
-    return query.urlencode()
-
-
-def _print_title(programme: Programme, report: str, as_of: date, body) -> str:
+def _print_title(
+    programme: Programme, report: str, as_of: date, body: GovernanceBody | None
+) -> str:
     """The running header of the printed board pack."""
     parts = [programme.name, report]
     if body is not None:

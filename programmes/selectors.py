@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from programmes.choices import RATING_SEVERITY, SCALE_RATINGS, Rating
+from programmes import rules
+from programmes.choices import SCALE_RATINGS, Rating, RatingScale
 from programmes.models import (
     Milestone,
     MilestoneReference,
@@ -18,16 +21,17 @@ from programmes.models import (
     UnresolvedReference,
     Workstream,
 )
+from programmes.querysets import overdue_q
 
 
-def reporting_date_or_today(programme: Programme) -> date:
-    """The date the programme's pages are "as at": its reporting date, else today (London)."""
-    return programme.reporting_date or timezone.localdate()
+def programme_page(slug: str) -> Programme:
+    """The programme a page is about, with its owning body (404 when there is none)."""
+    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
 
 
 def programme_ratings(programme: Programme) -> tuple[Rating, ...]:
     """The ratings a programme may use, worst first, as its scale defines them."""
-    return tuple(Rating(r) for r in SCALE_RATINGS[programme.rating_scale])
+    return tuple(Rating(r) for r in SCALE_RATINGS[RatingScale(programme.rating_scale)])
 
 
 @dataclass
@@ -36,7 +40,7 @@ class RatingCount:
     count: int
 
 
-def _rating_annotations(prefix: str, milestone_filter: Q) -> dict:
+def _rating_annotations(prefix: str, milestone_filter: Q) -> dict[str, Count]:
     """One conditional COUNT per rating, so a distribution costs no extra query."""
     return {
         f"n_{rating.value}": Count(
@@ -47,7 +51,7 @@ def _rating_annotations(prefix: str, milestone_filter: Q) -> dict:
     }
 
 
-def _distribution(obj, ratings) -> list[RatingCount]:
+def _distribution(obj: Model, ratings: Iterable[Rating]) -> list[RatingCount]:
     return [RatingCount(r, getattr(obj, f"n_{r.value}", 0)) for r in ratings]
 
 
@@ -55,7 +59,7 @@ def _current(prefix: str) -> Q:
     return Q(**{f"{prefix}milestones__removed_on__isnull": True})
 
 
-def programme_list_rows(user) -> list[Programme]:
+def programme_list_rows(user: AbstractBaseUser | AnonymousUser) -> list[Programme]:
     """Every programme the user can see, each with `ratings` (a RatingCount per rating on its
     scale, plus any off-scale rating that is in use) and `milestone_total`. One query."""
     programmes = list(
@@ -67,14 +71,15 @@ def programme_list_rows(user) -> list[Programme]:
         else Programme.objects.none()
     )
     for programme in programmes:
-        programme.ratings = _scale_distribution(programme, programme)
+        # The list template reads `ratings`: an attribute for the page, not a model field.
+        programme.ratings = _scale_distribution(programme, programme)  # type: ignore[attr-defined]
     return programmes
 
 
-def _scale_distribution(obj, programme: Programme) -> list[RatingCount]:
+def _scale_distribution(obj: Model, programme: Programme) -> list[RatingCount]:
     on_scale = programme_ratings(programme)
     # A rating from an earlier scale or import still shows rather than silently vanishing.
-    extra = [r for r in Rating if r not in on_scale and getattr(obj, f"n_{r.value}", 0)]
+    extra = [r for r in Rating if r not in on_scale and getattr(obj, f"n_{r.value}", 0) > 0]
     return _distribution(obj, (*on_scale, *extra))
 
 
@@ -87,34 +92,21 @@ class WorkstreamRow:
     total: int
     overdue: int
     worst: Rating | None
-    sros: list = field(default_factory=list)
+    sros: list[Any] = field(default_factory=list)
 
 
 def programme_overview(programme: Programme) -> tuple[list[WorkstreamRow], date]:
-    """A row per workstream: SROs, counts per rating, worst rating and overdue count.
-
-    Overdue means open (not complete, not removed) with an effective end (forecast, else
-    baseline) before the programme's reporting date or today. Two queries in all.
+    """A row per workstream: SROs, counts per rating, worst rating and overdue count, as of
+    the programme's reporting date (`rules.reporting_date`). Overdue is `rules.is_overdue`
+    counted in SQL (`querysets.overdue_q`). Two queries in all.
     """
-    as_at = reporting_date_or_today(programme)
+    as_of = rules.reporting_date(programme)
     current = _current("")
-    open_ = (
-        current
-        & Q(milestones__completed_on__isnull=True)
-        & Q(milestones__rating__in=[r for r in Rating if r != Rating.COMPLETE])
-    )
     workstreams = (
         Workstream.objects.filter(programme=programme)
         .annotate(
             total=Count("milestones", filter=current),
-            overdue=Count(
-                "milestones",
-                filter=open_
-                & (
-                    Q(milestones__forecast_end__lt=as_at)
-                    | Q(milestones__forecast_end__isnull=True, milestones__baseline_end__lt=as_at)
-                ),
-            ),
+            overdue=Count("milestones", filter=overdue_q(as_of, prefix="milestones__")),
             **_rating_annotations("", current),
         )
         .prefetch_related("sros")
@@ -123,19 +115,18 @@ def programme_overview(programme: Programme) -> tuple[list[WorkstreamRow], date]
     rows = []
     for ws in workstreams:
         ratings = _scale_distribution(ws, programme)
-        used = [rc.rating for rc in ratings if rc.count]
-        worst = max(used, key=lambda r: RATING_SEVERITY[r]) if used else None
+        worst = rules.worst_rating(rc.rating for rc in ratings if rc.count)
         rows.append(
             WorkstreamRow(
                 workstream=ws,
                 ratings=ratings,
                 total=ws.total,
                 overdue=ws.overdue,
-                worst=worst,
+                worst=Rating(worst) if worst else None,
                 sros=list(ws.sros.all()),
             )
         )
-    return rows, as_at
+    return rows, as_of
 
 
 def milestone_list_queryset(programme: Programme) -> QuerySet[Milestone]:

@@ -4,16 +4,29 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from integration.dates import today
+from integration.people import display_name
 from metrics.models import Area, Metric
-from programmes.choices import RATINGS_NEEDING_RECOVERY, SCALE_RATINGS, Rating, StatusSource
+from programmes import rules
+from programmes.choices import (
+    RATINGS_NEEDING_RECOVERY,
+    SCALE_RATINGS,
+    Rating,
+    RatingScale,
+    StatusSource,
+    rating_label,
+)
 from programmes.models import (
     BaselineRevision,
+    FrameworkCode,
     MetricLink,
     Milestone,
+    Person,
     Programme,
     StatusUpdate,
     Workstream,
@@ -31,11 +44,11 @@ def status_validate(
 ) -> dict[str, list[str]]:
     """The rules every status update obeys, as field -> messages (empty when valid)."""
     errors: dict[str, list[str]] = {}
-    allowed = SCALE_RATINGS[milestone.programme.rating_scale]
+    allowed = SCALE_RATINGS[RatingScale(milestone.programme.rating_scale)]
     if rating not in allowed:
         labels = ", ".join(Rating(r).label for r in allowed)
         errors.setdefault("rating", []).append(
-            f"{Rating(rating).label if rating in Rating.values else rating!r} is not on this "
+            f"{rating_label(rating) if rating in Rating.values else repr(rating)} is not on this "
             f"programme's scale. Choose one of: {labels}"
         )
     if rating in RATINGS_NEEDING_RECOVERY:
@@ -59,13 +72,38 @@ def status_validate(
     return errors
 
 
+def _status_denormalise(
+    *, milestone: Milestone, update: StatusUpdate, completed_on: date | None
+) -> None:
+    """Copy the newest status onto the milestone, for fast lists."""
+    milestone.rating = update.rating
+    milestone.forecast_end = update.forecast_end
+    milestone.status_as_of = update.as_of
+    if update.rating == Rating.COMPLETE:
+        milestone.completed_on = completed_on or milestone.completed_on or update.as_of
+    else:
+        milestone.completed_on = None  # reopened: a newer status says it is not done
+    milestone.version += 1
+    milestone.updated_at = timezone.now()
+    milestone.save(
+        update_fields=[
+            "rating",
+            "forecast_end",
+            "status_as_of",
+            "completed_on",
+            "version",
+            "updated_at",
+        ]
+    )
+
+
 @transaction.atomic
 def status_record(
     *,
     milestone: Milestone,
     rating: str,
     as_of: date,
-    author=None,
+    author: User | None = None,
     author_name: str = "",
     narrative: str = "",
     cause: str = "",
@@ -103,29 +141,11 @@ def status_record(
         forecast_reason=forecast_reason,
         as_of=as_of,
         author=author,
-        author_name=author_name or (author.get_full_name() or author.username if author else ""),
+        author_name=author_name or display_name(author),
         source=source,
     )
     if milestone.status_as_of is None or as_of >= milestone.status_as_of:
-        milestone.rating = rating
-        milestone.forecast_end = forecast_end
-        milestone.status_as_of = as_of
-        if rating == Rating.COMPLETE:
-            milestone.completed_on = completed_on or milestone.completed_on or as_of
-        else:
-            milestone.completed_on = None  # reopened: a newer status says it is not done
-        milestone.version += 1
-        milestone.updated_at = timezone.now()
-        milestone.save(
-            update_fields=[
-                "rating",
-                "forecast_end",
-                "status_as_of",
-                "completed_on",
-                "version",
-                "updated_at",
-            ]
-        )
+        _status_denormalise(milestone=milestone, update=update, completed_on=completed_on)
     return update
 
 
@@ -159,7 +179,9 @@ class MilestoneConflict(Exception):
         self.current = current
 
 
-def _milestone_check(*, programme, values: dict[str, Any], milestone: Milestone | None) -> None:
+def _milestone_check(
+    *, programme: Programme, values: dict[str, Any], milestone: Milestone | None
+) -> None:
     errors: dict[str, list[str]] = {}
     workstream = values.get("workstream")
     if workstream is None or workstream.programme_id != programme.pk:
@@ -187,10 +209,10 @@ def _milestone_check(*, programme, values: dict[str, Any], milestone: Milestone 
 @transaction.atomic
 def milestone_create(
     *,
-    programme,
+    programme: Programme,
     values: dict[str, Any],
-    leads: Iterable = (),
-    references: Iterable = (),
+    leads: Iterable[Person] = (),
+    references: Iterable[FrameworkCode] = (),
     added_on: date | None = None,
 ) -> Milestone:
     """Add a milestone to a programme's plan, at the end of its workstream."""
@@ -203,7 +225,7 @@ def milestone_create(
     )
     milestone = Milestone.objects.create(
         programme=programme,
-        added_on=added_on or timezone.localdate(),
+        added_on=added_on or today(),
         position=(last or 0) + 1,
         **values,
     )
@@ -220,7 +242,9 @@ BASELINE_FIELDS = (
 )
 
 
-def baseline_revision_record(*, milestone: Milestone, new_values: dict, changed_on: date) -> bool:
+def baseline_revision_record(
+    *, milestone: Milestone, new_values: dict[str, Any], changed_on: date
+) -> bool:
     """Keep the milestone's baseline as it stood before `new_values` take effect on
     `changed_on`; call it before saving. Returns whether the baseline changed."""
     unchanged = (
@@ -242,8 +266,8 @@ def milestone_update(
     milestone: Milestone,
     expected_version: int | None,
     values: dict[str, Any],
-    leads: Iterable = (),
-    references: Iterable = (),
+    leads: Iterable[Person] = (),
+    references: Iterable[FrameworkCode] = (),
 ) -> Milestone:
     """Save an edit unless someone saved in between (then raise MilestoneConflict).
 
@@ -257,7 +281,7 @@ def milestone_update(
     baseline_revision_record(
         milestone=current,
         new_values=values,
-        changed_on=current.programme.reporting_date or timezone.localdate(),
+        changed_on=rules.reporting_date(current.programme),
     )
     for name, value in values.items():
         setattr(current, name, value)
@@ -282,7 +306,7 @@ def metric_link_add(
     area: Area,
     milestone: Milestone | None = None,
     note: str = "",
-    user=None,
+    user: User | None = None,
 ) -> MetricLink:
     """Link a workstream (or one of its milestones) to a metric in an area it aims to move."""
     if milestone is not None and milestone.workstream_id != workstream.id:

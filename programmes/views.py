@@ -1,48 +1,50 @@
 """Plan pages: programme list and overview, milestone list (with exports), milestone page,
 create/edit forms and status updates (full page, or inline from the list with htmx).
 
-Views stay thin: selectors read, services write, `roles.can_edit_plans` decides who may write.
+Views only route: selectors read, `pages` composes, services write, `integration.access`
+decides who may write and `integration.exports` answers `?format=csv|xlsx`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import cast
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from integration.exports import export_response
+from integration.access import plan_editors
+from integration.exports import export_if_requested, export_links
 from integration.roles import can_edit_plans
-from programmes import selectors, services
-from programmes.choices import Rating
+from programmes import pages, rules, selectors, services
+from programmes.choices import rating_label
 from programmes.filtersets import MilestoneFilterSet
 from programmes.forms import MilestoneForm, StatusUpdateForm
-from programmes.metric_links import programme_linked_metrics
 from programmes.models import Milestone, Programme
 from programmes.tables import MILESTONE_EXPORT_COLUMNS, MilestoneTable
 
 PER_PAGE = 50
 
 
-def _programme(slug: str) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
-
-
-def _require_editor(request: HttpRequest) -> None:
-    if not can_edit_plans(request.user):
-        raise PermissionDenied("Only programme managers and administrators can change plans.")
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request that an access rule has let through (never anonymous)."""
+    return cast(User, request.user)
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: on its field, else above the form."""
     for field_name, field_messages in error.message_dict.items():
         for message in field_messages:
             form.add_error(field_name if field_name in form.fields else None, message)
@@ -56,92 +58,72 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
-    rows, as_at = selectors.programme_overview(programme)
-    totals = {
-        "milestones": sum(r.total for r in rows),
-        "overdue": sum(r.overdue for r in rows),
-    }
-    return render(
-        request,
-        "programmes/programme_detail.html",
-        {
-            "programme": programme,
-            "rows": rows,
-            "as_at": as_at,
-            "totals": totals,
-            "ratings": selectors.programme_ratings(programme),
-            "linked_metrics": programme_linked_metrics(programme),
-        },
-    )
+    context = pages.programme_overview(selectors.programme_page(slug))
+    return render(request, "programmes/programme_detail.html", context)
 
 
 @require_GET
 def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
-    as_at = selectors.reporting_date_or_today(programme)
+    programme = selectors.programme_page(slug)
+    as_of = rules.reporting_date(programme)
     filterset = MilestoneFilterSet(
         request.GET,
         queryset=selectors.milestone_list_queryset(programme),
         programme=programme,
-        as_at=as_at,
+        as_of=as_of,
     )
-    file_format = request.GET.get("format", "").strip().lower()
-    can_edit = can_edit_plans(request.user)
-    table = MilestoneTable(filterset.qs, programme=programme, can_edit=can_edit)
-    if file_format:
+    table = MilestoneTable(filterset.qs, programme=programme, can_edit=can_edit_plans(request.user))
+
+    def every_row() -> Iterator[Milestone]:
         # Every matching row in the table's order, not one page.
         RequestConfig(request, paginate=False).configure(table)
-        return export_response(
-            rows=(row.record for row in table.rows),
-            columns=MILESTONE_EXPORT_COLUMNS,
-            filename=f"{programme.slug}-milestones",
-            file_format=file_format,
-        )
+        return (row.record for row in table.rows)
+
+    download = export_if_requested(
+        request,
+        rows=every_row,
+        columns=MILESTONE_EXPORT_COLUMNS,
+        filename=f"{programme.slug}-milestones",
+    )
+    if download is not None:
+        return download
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    exports = {}
-    for fmt in ("csv", "xlsx"):
-        query["format"] = fmt
-        exports[fmt] = query.urlencode()
     return render(
         request,
         "programmes/milestone_list.html",
         {
             "programme": programme,
-            "as_at": as_at,
+            "as_of": as_of,
             "filterset": filterset,
             "form": filterset.form,
             "table": table,
-            "exports": exports,
+            "exports": export_links(request),
         },
     )
 
 
 @require_GET
 def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = _programme(slug)
+    programme = selectors.programme_page(slug)
     milestone = selectors.milestone_detail(programme, pk)
-    as_at = selectors.reporting_date_or_today(programme)
+    as_of = rules.reporting_date(programme)
     return render(
         request,
         "programmes/milestone_detail.html",
-        {"programme": programme, "milestone": milestone, "as_at": as_at},
+        {"programme": programme, "milestone": milestone, "as_of": as_of},
     )
 
 
 @require_http_methods(["GET", "POST"])
+@plan_editors
 def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = _programme(slug)
-    _require_editor(request)
+    programme = selectors.programme_page(slug)
     form = MilestoneForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
             milestone = services.milestone_create(programme=programme, **form.service_kwargs())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Milestone {milestone.ref or milestone.title[:40]} added.")
             return redirect("programmes:milestone_detail", programme.slug, milestone.pk)
@@ -153,9 +135,9 @@ def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@plan_editors
 def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = _programme(slug)
-    _require_editor(request)
+    programme = selectors.programme_page(slug)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme)
         .select_related("workstream", "governance_body", "parent")
@@ -171,9 +153,10 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 **form.service_kwargs(),
             )
         except services.MilestoneConflict as conflict:
-            return _conflict(request, programme, form, conflict.current)
+            context = pages.milestone_conflict(programme, form, conflict.current)
+            return render(request, "programmes/milestone_conflict.html", context, status=409)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Milestone saved.")
             return redirect("programmes:milestone_detail", programme.slug, milestone.pk)
@@ -184,64 +167,7 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-def _conflict(request, programme, form: MilestoneForm, current: Milestone) -> HttpResponse:
-    """Someone saved in between: show both versions, and the user's form to save again."""
-    current = (
-        Milestone.objects.select_related("workstream", "governance_body", "parent")
-        .prefetch_related("leads", "milestonereference_set__code")
-        .get(pk=current.pk)
-    )
-    saved = MilestoneForm(programme=programme, milestone=current)
-    comparison = []
-    for name in form.fields:
-        if name == "version":
-            continue
-        theirs = _display(saved, name, saved.initial.get(name))
-        yours = _display(
-            form,
-            name,
-            form.data.getlist(name) if name in ("leads", "references") else form.data.get(name, ""),
-        )
-        comparison.append(
-            {
-                "label": form.fields[name].label,
-                "saved": theirs,
-                "yours": yours,
-                "differs": theirs != yours,
-            }
-        )
-    data = form.data.copy()
-    data["version"] = current.version
-    retry = MilestoneForm(data, programme=programme, milestone=current)
-    retry.is_valid()
-    return render(
-        request,
-        "programmes/milestone_conflict.html",
-        {
-            "programme": programme,
-            "milestone": current,
-            "comparison": comparison,
-            "form": retry,
-        },
-        status=409,
-    )
-
-
-def _display(form: MilestoneForm, name: str, value) -> str:
-    """A field's value as text for the conflict page (choices shown by their labels)."""
-    field = form.fields[name]
-    if name in ("leads", "references"):
-        chosen = {str(v) for v in (value or [])}
-        return ", ".join(str(o) for o in field.queryset if str(o.pk) in chosen) or "None"
-    if name in ("workstream", "parent", "governance_body"):
-        if value in (None, ""):
-            return "None"
-        obj = field.queryset.filter(pk=value).first() if str(value).isdigit() else None
-        return field.label_from_instance(obj) if obj else str(value)
-    return str(value or "").strip() or "None"
-
-
-def _row_response(request, programme: Programme, pk: int) -> HttpResponse:
+def _row_response(request: HttpRequest, programme: Programme, pk: int) -> HttpResponse:
     milestone = selectors.milestone_for_row(programme, pk)
     table = MilestoneTable([milestone], programme=programme, can_edit=can_edit_plans(request.user))
     return render(request, "programmes/includes/milestone_row_fragment.html", {"table": table})
@@ -250,53 +176,43 @@ def _row_response(request, programme: Programme, pk: int) -> HttpResponse:
 @require_GET
 def milestone_row(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One row of the milestone list (htmx puts it back when an inline form is cancelled)."""
-    return _row_response(request, _programme(slug), pk)
+    return _row_response(request, selectors.programme_page(slug), pk)
 
 
 @require_http_methods(["GET", "POST"])
+@plan_editors
 def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Record a status update: a full page without JavaScript, a row fragment under htmx."""
-    programme = _programme(slug)
-    _require_editor(request)
+    programme = selectors.programme_page(slug)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme).select_related("programme", "workstream"),
         pk=pk,
     )
-    latest = selectors.latest_status(milestone)
-    initial = {"rating": milestone.rating}
-    if latest is not None:
-        # Cause and recovery usually carry over; the narrative is new each time.
-        initial.update(
-            cause=latest.cause,
-            path_to_green=latest.path_to_green,
-            forecast_end=f"{latest.forecast_end:%d/%m/%Y}" if latest.forecast_end else "",
-            forecast_reason=latest.forecast_reason,
-        )
     # Ids carry the milestone, so an inline form never shares ids with the list's filters or
     # with another row's open form.
     form = StatusUpdateForm(
         request.POST or None,
         milestone=milestone,
-        initial=initial,
+        initial=pages.status_form_initial(milestone),
         auto_id=f"status-{milestone.pk}-%s",
     )
     # The programme's reporting date is its "now" (today unless a manager set it): an update
     # made before a board is the status for that board's period, so its reports show it.
-    status_as_of = selectors.reporting_date_or_today(programme)
+    status_as_of = rules.reporting_date(programme)
     if request.method == "POST" and form.is_valid():
         try:
             update = services.status_record(
                 milestone=milestone,
                 as_of=status_as_of,
-                author=request.user,
+                author=signed_in_user(request),
                 **form.service_kwargs(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             message = (
                 f"Status of {milestone.ref or milestone.title[:40]} recorded as "
-                f"{Rating(update.rating).label}."
+                f"{rating_label(update.rating)}."
             )
             if _is_htmx(request):
                 response = _row_response(request, programme, milestone.pk)

@@ -6,12 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from programmes import services
+from integration.access import plan_editors
+from programmes import rules, services
 from programmes.forms import MetricLinkForm
 from programmes.metric_links import workstream_linked_metrics
 from programmes.models import MetricLink, Workstream
-from programmes.selectors import reporting_date_or_today
-from programmes.views import _add_service_errors, _require_editor
+from programmes.views import add_service_errors, signed_in_user
 
 
 def _workstream(slug: str, number: str) -> Workstream:
@@ -25,19 +25,35 @@ def _workstream(slug: str, number: str) -> Workstream:
 @require_http_methods(["GET", "POST"])
 def workstream_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     workstream = _workstream(slug, number)
-    form = MetricLinkForm(request.POST or None, workstream=workstream)
     if request.method == "POST":
-        _require_editor(request)
-        if form.is_valid():
-            try:
-                link = services.metric_link_add(
-                    workstream=workstream, user=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            else:
-                messages.success(request, f"Linked to {link.metric.short_name} in {link.area}.")
-                return redirect("programmes:workstream_detail", slug=slug, number=number)
+        return _metric_link_add(request, workstream)
+    return _workstream_page(request, workstream, MetricLinkForm(workstream=workstream))
+
+
+@plan_editors
+def _metric_link_add(request: HttpRequest, workstream: Workstream) -> HttpResponse:
+    """Link the workstream to a metric; on a refusal the page shows the form's errors."""
+    form = MetricLinkForm(request.POST, workstream=workstream)
+    if form.is_valid():
+        try:
+            link = services.metric_link_add(
+                workstream=workstream, user=signed_in_user(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Linked to {link.metric.short_name} in {link.area}.")
+            return redirect(
+                "programmes:workstream_detail",
+                slug=workstream.programme.slug,
+                number=workstream.number,
+            )
+    return _workstream_page(request, workstream, form)
+
+
+def _workstream_page(
+    request: HttpRequest, workstream: Workstream, form: MetricLinkForm
+) -> HttpResponse:
     milestones = (
         workstream.milestones.current().prefetch_related("leads").order_by("position", "id")
     )
@@ -50,15 +66,15 @@ def workstream_detail(request: HttpRequest, slug: str, number: str) -> HttpRespo
             "milestones": milestones,
             "linked": workstream_linked_metrics(workstream),
             "form": form,
-            "as_at": reporting_date_or_today(workstream.programme),
+            "as_of": rules.reporting_date(workstream.programme),
         },
         status=400 if form.errors else 200,
     )
 
 
 @require_POST
+@plan_editors
 def metric_link_remove(request: HttpRequest, slug: str, number: str, pk: int) -> HttpResponse:
-    _require_editor(request)
     workstream = _workstream(slug, number)
     link = get_object_or_404(MetricLink, pk=pk, workstream=workstream)
     services.metric_link_remove(link=link)

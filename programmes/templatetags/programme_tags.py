@@ -1,19 +1,20 @@
 """Template helpers for plan pages: rating tags (text always shown) and plan dates."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django import template
+from django.utils.safestring import SafeString
 
-from programmes.choices import RATING_TAG_CLASSES, DatePrecision, Rating
+from programmes.choices import DatePrecision, rating_label, tag_colour
+
+if TYPE_CHECKING:
+    from programmes.models import Milestone
+    from programmes.tables import MilestoneTable
 
 register = template.Library()
-
-
-def rating_label(value) -> str:
-    try:
-        return Rating(value).label
-    except ValueError:
-        return str(value or "")
 
 
 def plan_date_text(value: date | None, precision: str = DatePrecision.DAY) -> str:
@@ -28,13 +29,10 @@ def plan_date_text(value: date | None, precision: str = DatePrecision.DAY) -> st
 
 
 @register.inclusion_tag("programmes/includes/rating_tag.html")
-def rating_tag(value) -> dict:
-    """A GOV.UK tag showing the rating's name; the colour only reinforces the text."""
-    try:
-        rating = Rating(value)
-    except ValueError:
-        return {"label": rating_label(value), "css": "govuk-tag--grey"}
-    return {"label": rating.label, "css": RATING_TAG_CLASSES[rating]}
+def rating_tag(value: str | None) -> dict[str, str]:
+    """A GOV.UK tag showing the rating's name; the colour (`choices.tag_colour`) only
+    reinforces the text."""
+    return {"label": rating_label(value), "css": tag_colour(value or "")}
 
 
 @register.filter
@@ -48,6 +46,6 @@ def day_date(value: date | None) -> str:
 
 
 @register.filter
-def milestone_row(table, record):
+def milestone_row(table: MilestoneTable, record: Milestone) -> SafeString:
     """A milestone list row rendered by its table (see MilestoneTable.row_html)."""
     return table.row_html(record)

@@ -279,7 +279,7 @@ def test_coverage_flags_codes_with_only_unresolved_references_and_no_open_milest
         milestone=_milestone(workstream, "4.7"), framework=framework, raw_token="AO13"
     )
     unresolved.candidates.set([aoi3, aoi13])
-    result = board_reports.coverage(workstream.programme, on=SEPT_6)
+    result = board_reports.coverage(workstream.programme, as_of=SEPT_6)
     codes = {c.code.code: c for c in result[0].codes}
     assert codes["AOI3"].open == 1 and codes["AOI3"].flags == []
     assert codes["AOI13"].flags == ["Only unresolved references (AO13 on 4.7)"]

@@ -21,12 +21,12 @@ from tests.programmes.factories import (
 
 pytestmark = pytest.mark.django_db
 
-AS_AT = date(2018, 9, 6)
+AS_OF = date(2018, 9, 6)
 
 
 @pytest.fixture
 def programme():
-    return ProgrammeFactory(slug="wiltshire-integration", reporting_date=AS_AT)
+    return ProgrammeFactory(slug="wiltshire-integration", reporting_date=AS_OF)
 
 
 def _aoi(code: str) -> FrameworkCode:
@@ -35,7 +35,7 @@ def _aoi(code: str) -> FrameworkCode:
 
 def _refs(programme, data) -> set[str]:
     fs = MilestoneFilterSet(
-        data, queryset=milestone_list_queryset(programme), programme=programme, as_at=AS_AT
+        data, queryset=milestone_list_queryset(programme), programme=programme, as_of=AS_OF
     )
     return {m.ref for m in fs.qs}
 
@@ -90,7 +90,7 @@ def test_a_milestone_with_two_matching_leads_is_listed_once(programme):
         {"lead": tw.pk},
         queryset=milestone_list_queryset(programme),
         programme=programme,
-        as_at=AS_AT,
+        as_of=AS_OF,
     )
     assert [m.ref for m in fs.qs] == ["1.6"]
     assert _refs(programme, {"lead": hj.pk}) == {"1.6", "1.8"}
@@ -126,7 +126,7 @@ def test_free_text_searches_titles_refs_and_leads_as_written(programme):
 
 def test_rating_choices_follow_the_programme_scale(programme):
     fs = MilestoneFilterSet(
-        {}, queryset=milestone_list_queryset(programme), programme=programme, as_at=AS_AT
+        {}, queryset=milestone_list_queryset(programme), programme=programme, as_of=AS_OF
     )
     values = [v for v, _ in fs.form.fields["rating"].choices]
     assert values == ["red", "amber", "green", "complete", "not_rated"]
@@ -140,7 +140,7 @@ def test_an_invalid_filter_is_reported_and_the_others_still_apply(programme):
         QueryDict("rating=red&due_within=-4"),
         queryset=milestone_list_queryset(programme),
         programme=programme,
-        as_at=AS_AT,
+        as_of=AS_OF,
     )
     assert {m.ref for m in fs.qs} == {"1.1"}
     assert "due_within" in fs.form.errors

@@ -1,0 +1,100 @@
+"""Page builders for the plan pages: they compose selectors, rules and forms into what a
+template shows, so views only route (url -> view -> service or page builder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms import Form
+from django.http import QueryDict
+
+from programmes import selectors
+from programmes.forms import MilestoneForm
+from programmes.metric_links import programme_linked_metrics
+from programmes.models import Milestone, Programme
+
+# The conflict page lists these fields by the labels of the objects chosen, not their ids.
+_MANY = ("leads", "references")
+_ONE = ("workstream", "parent", "governance_body")
+
+
+def programme_overview(programme: Programme) -> dict[str, Any]:
+    """The programme page: a row per workstream, totals, the scale and the linked metrics."""
+    rows, as_of = selectors.programme_overview(programme)
+    return {
+        "programme": programme,
+        "rows": rows,
+        "as_of": as_of,
+        "totals": {
+            "milestones": sum(r.total for r in rows),
+            "overdue": sum(r.overdue for r in rows),
+        },
+        "ratings": selectors.programme_ratings(programme),
+        "linked_metrics": programme_linked_metrics(programme),
+    }
+
+
+def status_form_initial(milestone: Milestone) -> dict[str, Any]:
+    """What the status form starts with: the current rating and, from the latest update, the
+    cause, recovery and forecast (they usually carry over; the narrative is new each time)."""
+    initial: dict[str, Any] = {"rating": milestone.rating}
+    latest = selectors.latest_status(milestone)
+    if latest is not None:
+        initial.update(
+            cause=latest.cause,
+            path_to_green=latest.path_to_green,
+            forecast_end=f"{latest.forecast_end:%d/%m/%Y}" if latest.forecast_end else "",
+            forecast_reason=latest.forecast_reason,
+        )
+    return initial
+
+
+def milestone_conflict(
+    programme: Programme, form: MilestoneForm, current: Milestone
+) -> dict[str, Any]:
+    """Someone saved in between: both versions side by side, and the user's form bound again
+    to the saved version, so saving again is a deliberate choice."""
+    current = (
+        Milestone.objects.select_related("workstream", "governance_body", "parent")
+        .prefetch_related("leads", "milestonereference_set__code")
+        .get(pk=current.pk)
+    )
+    saved = MilestoneForm(programme=programme, milestone=current)
+    submitted: QueryDict = form.data  # type: ignore[assignment]  # a bound form's POST
+    comparison = []
+    for name in form.fields:
+        if name == "version":
+            continue
+        theirs = _display(saved, name, saved.initial.get(name))
+        yours = _display(
+            form,
+            name,
+            submitted.getlist(name) if name in _MANY else submitted.get(name, ""),
+        )
+        comparison.append(
+            {
+                "label": form.fields[name].label,
+                "saved": theirs,
+                "yours": yours,
+                "differs": theirs != yours,
+            }
+        )
+    data = submitted.copy()
+    data["version"] = str(current.version)
+    retry = MilestoneForm(data, programme=programme, milestone=current)
+    retry.is_valid()
+    return {"programme": programme, "milestone": current, "comparison": comparison, "form": retry}
+
+
+def _display(form: Form, name: str, value: Any) -> str:
+    """A field's value as text for the conflict page (choices shown by their labels)."""
+    field: Any = form.fields[name]  # a model choice field where `name` is one of _MANY/_ONE
+    if name in _MANY:
+        chosen = {str(v) for v in (value or [])}
+        return ", ".join(str(o) for o in field.queryset if str(o.pk) in chosen) or "None"
+    if name in _ONE:
+        if value in (None, ""):
+            return "None"
+        obj = field.queryset.filter(pk=value).first() if str(value).isdigit() else None
+        return field.label_from_instance(obj) if obj else str(value)
+    return str(value or "").strip() or "None"
