@@ -121,13 +121,7 @@ def metric_status(
     planned = _Plan(plan, plan_numerators, plan_denominators, aggregation, ratio_scale)
     complete = len(observed) == len(months) if year_complete is None else year_complete
     if complete and aggregation == "sum" and len(observed) < len(months):
-        # A total with months missing would flatter a lower-is-better count; say so instead.
-        gaps = ", ".join(f"{m:%b %Y}" for m in months if m not in observed)
-        return MetricStatus(
-            "data_not_available",
-            f"{label} is closed but has no actuals for {gaps}, so its total is incomplete",
-            months_with_actuals=len(observed),
-        )
+        return _incomplete_total(months, observed, label)
     if complete:
         goal, goal_name = (
             (float(annual_target), "the annual target")
@@ -137,6 +131,16 @@ def metric_status(
         return _full_year(actual, goal, goal_name, len(observed), aggregation, polarity, label)
     return _year_to_date(
         actual, planned.over(sorted(observed)), observed, polarity, tolerance, label
+    )
+
+
+def _incomplete_total(months: Sequence[date], observed: Sequence[date], label: str) -> MetricStatus:
+    """A total with months missing would flatter a lower-is-better count; say so instead."""
+    gaps = ", ".join(f"{m:%b %Y}" for m in months if m not in observed)
+    return MetricStatus(
+        "data_not_available",
+        f"{label} is closed but has no actuals for {gaps}, so its total is incomplete",
+        months_with_actuals=len(observed),
     )
 
 
