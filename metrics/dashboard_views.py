@@ -186,6 +186,7 @@ def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
         "errors": _errors(form),
         "metric": metric,
         "year_choices": pages.year_choices(result.years),
-        "exports": {fmt: "?" + query for fmt, query in export_links(request, **year_shown).items()},
+        # The download holds the year shown, also when the page chose it (no ?year= given).
+        "exports": export_links(request, **year_shown),
     }
     return _render(request, "metrics/comparison.html", context)

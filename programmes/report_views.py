@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from integration.access import requires
-from integration.exports import Column, export_if_requested, export_links
+from integration.exports import Column, export_if_requested
 from integration.roles import can_edit_plans
 from programmes import board_reports, rules, selectors, services
 from programmes.board_reports.coverage import FrameworkCoverage
@@ -77,8 +77,6 @@ def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
-            "selected_workstreams": request.GET.getlist("workstream"),
-            "exports": export_links(request),
             "print_title": _print_title(programme, "Exception report", as_of, report.body),
             "reporting_date_form": ReportingDateForm(),
         },
@@ -124,7 +122,6 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
-            "exports": export_links(request),
             "print_title": _print_title(programme, f"Changes from {since:%-d %B %Y}", until, None),
         },
     )
@@ -149,7 +146,6 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "frameworks": frameworks,
             "as_of": as_of,
-            "exports": export_links(request),
             "print_title": _print_title(programme, "Cross-reference coverage", as_of, None),
         },
     )

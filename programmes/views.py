@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
 from integration.access import plan_editors
-from integration.exports import export_if_requested, export_links
+from integration.exports import export_if_requested
 from integration.roles import can_edit_plans
 from programmes import pages, rules, selectors, services
 from programmes.choices import rating_label
@@ -97,7 +97,6 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
             "filterset": filterset,
             "form": filterset.form,
             "table": table,
-            "exports": export_links(request),
         },
     )
 
