@@ -10,6 +10,14 @@ from integration import roles
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test keeps uploaded files in its own folder: nothing is shared between tests or
+    parallel workers, and nothing is left under var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def _persona(username: str, role: str | None) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, first_name=username)
     if role:

@@ -23,8 +23,7 @@ SLUG = "wiltshire-integration"
 
 
 @pytest.fixture
-def demo(monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo(monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
     # Transactional tests start from an empty database: reload the reference data first.
     reference_data_load()

@@ -17,11 +17,6 @@ DEMO_PLAN = REPO / "fixtures" / "demo" / "wiltshire-integration-plan-2018-09.csv
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_pm_uploads_the_demo_plan_sees_the_preview_confirms_and_resolves_a015(page, pm_user):
     frameworks_load()  # transactional tests start from an empty database
     ProgrammeFactory(slug="wiltshire", name="Wiltshire plan")

@@ -21,11 +21,6 @@ from programmes.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_load_demo_data_creates_the_wiltshire_programme_as_its_board_saw_it():
     out = io.StringIO()
     load_demo_data(stdout=out)

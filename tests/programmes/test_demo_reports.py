@@ -14,8 +14,7 @@ URL = reverse("programmes:exception_report", args=["wiltshire-integration"])
 
 
 @pytest.fixture(autouse=True)
-def demo(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo():
     load_demo_data(stdout=io.StringIO())
 
 

@@ -16,7 +16,6 @@ from tests.programmes.factories import (
     MilestoneFactory,
     MilestoneReferenceFactory,
     PersonFactory,
-    ProgrammeFactory,
     WorkstreamFactory,
 )
 
@@ -35,11 +34,6 @@ REQUIRED = [
     "references",
     "completed",
 ]
-
-
-@pytest.fixture
-def programme():
-    return ProgrammeFactory(slug="wiltshire-integration")
 
 
 def _rows(response):

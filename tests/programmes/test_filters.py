@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.http import QueryDict
 
-from programmes.choices import Rating
+from programmes.choices import Rating, RatingScale
 from programmes.filtersets import MilestoneFilterSet
 from programmes.models import FrameworkCode
 from programmes.selectors import milestone_list_queryset
@@ -15,7 +15,6 @@ from tests.programmes.factories import (
     MilestoneFactory,
     MilestoneReferenceFactory,
     PersonFactory,
-    ProgrammeFactory,
     WorkstreamFactory,
 )
 
@@ -25,8 +24,11 @@ AS_OF = date(2018, 9, 6)
 
 
 @pytest.fixture
-def programme():
-    return ProgrammeFactory(slug="wiltshire-integration", reporting_date=AS_OF)
+def programme(programme):
+    """The shared programme on the three-point RAG scale the filter tests read."""
+    programme.rating_scale = RatingScale.RAG
+    programme.save()
+    return programme
 
 
 def _aoi(code: str) -> FrameworkCode:

@@ -15,7 +15,6 @@ from tests.programmes.factories import (
     FrameworkFactory,
     GovernanceBodyFactory,
     MilestoneFactory,
-    ProgrammeFactory,
     WorkstreamFactory,
 )
 
@@ -38,8 +37,11 @@ EXCEPTION_CSV_COLUMNS = [
 
 
 @pytest.fixture
-def programme():
-    return ProgrammeFactory(slug="wilts", name="Wiltshire plan", reporting_date=SEPT_6)
+def programme(programme):
+    """The shared programme under the name its print header tests look for."""
+    programme.name = "Wiltshire plan"
+    programme.save()
+    return programme
 
 
 @pytest.fixture

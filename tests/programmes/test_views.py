@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from programmes.choices import DatePrecision, Rating, RatingScale
+from programmes.choices import DatePrecision, Rating
 from programmes.models import Milestone, StatusUpdate
 from programmes.services import status_record
 from tests.programmes.factories import (
@@ -20,16 +20,6 @@ from tests.programmes.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def programme():
-    return ProgrammeFactory(
-        slug="wiltshire-integration",
-        name="Wiltshire Integration Programme",
-        reporting_date=date(2018, 9, 6),
-        rating_scale=RatingScale.DELIVERY_CONFIDENCE,
-    )
 
 
 @pytest.fixture
