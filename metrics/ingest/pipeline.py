@@ -447,7 +447,7 @@ def _rule_array(frame: pd.DataFrame, ctx: _Context, attribute: str, default: obj
 
 def _clean_values(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
     numbers = read_numbers(frame["value_raw"])
-    values = numbers.values.copy()
+    values = numbers.amounts.copy()
     frame["numerator_v"] = _extra_number(frame, ctx, "numerator", bad)
     frame["denominator_v"] = _extra_number(frame, ctx, "denominator", bad)
     _derive_from_ratio(frame, ctx, values, numbers)
@@ -498,7 +498,7 @@ def _extra_number(frame: pd.DataFrame, ctx: _Context, role: str, bad: np.ndarray
         column=ctx.mapping.roles[role],
         raw=f"{role}_raw",
     )
-    return numbers.values
+    return numbers.amounts
 
 
 def _derive_from_ratio(
@@ -650,11 +650,11 @@ def _check_totals(table: RawTable, frame: pd.DataFrame, ctx: _Context) -> None:
     )
     for name in ctx.mapping.totals:
         totals = read_numbers(table.data[name])
-        for position in np.flatnonzero(~np.isnan(totals.values)):
+        for position in np.flatnonzero(~np.isnan(totals.amounts)):
             row = int(table.row_numbers[position])
             if aggregation.get(row) != "sum" or row not in summed.index:
                 continue
-            total, months = totals.values[position], summed.loc[row]
+            total, months = totals.amounts[position], summed.loc[row]
             if np.isnan(months) or abs(total - months) > 0.5:
                 added = fmt(0 if np.isnan(months) else months)
                 ctx.log.add(
