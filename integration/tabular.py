@@ -13,6 +13,7 @@ time the csv module takes); workbooks by openpyxl in read-only mode, values not 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections import Counter
@@ -74,6 +75,11 @@ class Grid:
         if self.sheet is None:
             return self.cells  # a CSV file is text already
         return self.cells.map(cell_text)
+
+
+def sha256_of(content: bytes) -> str:
+    """The fingerprint an importer keeps with the original file (same file, same import)."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def file_check(*, filename: str, content: bytes, rules: ReadRules) -> None:

@@ -11,7 +11,6 @@ a moment ago (the command line, the demo loader), which hands its parsed rows st
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from integration.findings import FindingLog
+from integration.tabular import sha256_of
 from metrics import bulk
 from metrics.choices import UploadState
 from metrics.ingest import (
@@ -42,7 +43,6 @@ from metrics.ingest import (
     profile_to_json,
     read_table,
 )
-from metrics.ingest.types import FindingLog
 from metrics.models import Area, MappingProfile, Metric, Upload
 
 logger = logging.getLogger(__name__)
@@ -269,10 +269,6 @@ def _preview(upload: Upload, prepared: Prepared, *, keep_staged: bool) -> dict[s
 
 
 # --- uploads ---------------------------------------------------------------------------------
-
-
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def _file_keep(upload: Upload, filename: str, content: bytes) -> tuple[str, str]:

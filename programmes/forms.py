@@ -13,7 +13,7 @@ from metrics.models import Area, Metric
 from programmes import services
 from programmes.choices import DatePrecision
 from programmes.models import FrameworkCode, GovernanceBody, Milestone, Person, Programme
-from programmes.plan_parsing import PlanDate, PlanParseError, parse_month_date
+from programmes.plan_import.parsing import PlanDate, PlanParseError, parse_month_date
 from programmes.selectors import programme_ratings
 from programmes.templatetags.programme_tags import plan_date_text
 
