@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import django_tables2 as tables
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
+from django_tables2 import RequestConfig
 
 from integration.exports import Column, export_if_requested
+from integration.tables import GovukTable
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -155,6 +159,49 @@ def findings_export_if_requested(
     return export_if_requested(
         request, rows=lambda: report_findings(report), columns=FINDING_EXPORT, filename=filename
     )
+
+
+# --- the findings table on a report page ----------------------------------------------------
+
+FINDINGS_PER_PAGE = 50
+
+
+class FindingTable(GovukTable):
+    """Errors or warnings of a validation report: row, column, value and message."""
+
+    row = tables.Column(
+        verbose_name="Row",
+        default="Whole file",
+        attrs={
+            "th": {"class": "govuk-table__header govuk-table__header--numeric"},
+            "td": {"class": "govuk-table__cell govuk-table__cell--numeric"},
+        },
+    )
+    column = tables.Column(verbose_name="Column", default="")
+    value = tables.Column(verbose_name="Value", default="")
+    message = tables.Column(verbose_name="Message")
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+
+    def render_value(self, value: str) -> str:
+        text = str(value)
+        return format_html("<code>{}</code>", text if len(text) <= 60 else text[:59] + "…")
+
+
+def findings_tables(
+    request: HttpRequest, report: Mapping[str, Any]
+) -> dict[str, FindingTable | None]:
+    """The report's errors and warnings as paginated tables (`includes/findings_table.html`),
+    each paged on its own; None for a list that is empty."""
+    found: dict[str, FindingTable | None] = {}
+    for key in ("errors", "warnings"):
+        items = report.get(key, [])
+        table = FindingTable(items, prefix=f"{key}-") if items else None
+        if table is not None:
+            RequestConfig(request, paginate={"per_page": FINDINGS_PER_PAGE}).configure(table)
+        found[f"{key[:-1]}_table"] = table
+    return found
 
 
 # --- the command-line printout ----------------------------------------------------------------

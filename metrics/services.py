@@ -14,10 +14,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -45,10 +43,12 @@ from metrics.ingest import (
 )
 from metrics.models import Area, MappingProfile, Metric, Upload
 
+if TYPE_CHECKING:  # services only orchestrate; the frames are built in ingest and bulk
+    from pandas import DataFrame
+
 logger = logging.getLogger(__name__)
 
 CHANGES_SHOWN = 200  # changed rows listed in the preview (the counts always cover every row)
-NOTE_LENGTH = 500
 
 
 class UploadError(Exception):
@@ -81,7 +81,7 @@ class Prepared:
 
     table: RawTable | None
     result: IngestResult
-    frame: pd.DataFrame
+    frame: DataFrame
     learned: dict[str, str] = field(default_factory=dict)
     staged: bulk.Staged | None = None
     snapshot: dict[str, Any] = field(default_factory=dict)
@@ -103,50 +103,16 @@ def _read(upload: Upload, content: bytes | None, profile: Profile) -> RawTable:
     return read_table(content, upload.original_name, sheet=profile.sheet)
 
 
-def _ids(values: pd.Series, model: type, field_name: str) -> tuple[np.ndarray, set[str]]:
-    """Database ids for a column of codes (one query), and the codes that have none."""
-    codes, uniques = pd.factorize(values)
-    known = dict(
-        model.objects.filter(**{f"{field_name}__in": list(uniques)}).values_list(field_name, "id")
-    )
-    ids = np.array([known.get(u, -1) for u in uniques] or [-1], dtype=np.int64)
-    return ids[codes] if len(values) else np.array([], dtype=np.int64), set(uniques) - set(known)
-
-
-def _iso_dates(values: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(values)
-    texts = np.array([u.strftime("%Y-%m-%d") for u in uniques] or [""], dtype=object)
-    return texts[codes] if len(values) else np.array([], dtype=object)
-
-
-def _bulk_frame(result: IngestResult) -> pd.DataFrame:
-    records = result.records
-    if records.empty:
-        return bulk.empty_frame()
-    metric_ids, unknown_metrics = _ids(records["metric_code"], Metric, "code")
-    area_ids, unknown_areas = _ids(records["area_code"], Area, "code")
-    if unknown_metrics or unknown_areas:
+def _bulk_frame(result: IngestResult) -> DataFrame:
+    """The records with database ids, for `metrics.bulk` to compare and apply."""
+    frame, unknown = bulk.frame_from_records(result.records)
+    if unknown:
         # The resolver and rules come from the same tables, so this means they changed meanwhile.
-        missing = ", ".join(sorted(unknown_metrics | unknown_areas))
+        missing = ", ".join(sorted(unknown))
         result.findings.append(
             _finding("error", f"These codes are no longer in the catalogue or areas: {missing}.")
         )
-    codes, uniques = pd.factorize(records["note"])  # each distinct note once; missing is -1
-    notes = np.array([str(u)[:NOTE_LENGTH] for u in uniques] + [""], dtype=object)[codes]
-    return pd.DataFrame(
-        {
-            "metric_id": metric_ids,
-            "area_id": area_ids,
-            "kind": records["kind"].to_numpy(),
-            "period_kind": records["period_kind"].to_numpy(),
-            "period_start": _iso_dates(records["period_start"]),
-            "value": records["value"].to_numpy(dtype=float),
-            "numerator": records["numerator"].to_numpy(dtype=float),
-            "denominator": records["denominator"].to_numpy(dtype=float),
-            "status": records["status"].to_numpy(),
-            "note": notes,
-        }
-    )
+    return frame
 
 
 def _finding(severity: str, message: str) -> Finding:
