@@ -103,9 +103,7 @@ def file_check(*, filename: str, content: bytes, rules: ReadRules) -> None:
         raise FileUnreadable(f"'{filename}' is empty.")
 
 
-def grid_read(
-    *, filename: str, content: bytes, rules: ReadRules, sheet: str | None = None
-) -> Grid:
+def grid_read(*, filename: str, content: bytes, rules: ReadRules, sheet: str | None = None) -> Grid:
     """Read the file into a grid and find its header row; file-level problems raise."""
     file_check(filename=filename, content=content, rules=rules)
     if _is_workbook(filename, content):

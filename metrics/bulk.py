@@ -22,6 +22,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -501,14 +502,9 @@ class PandasStage(Staged):
 
     def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
         merged, found, changed = self._merged()
-        ops = self.connection.ops
-        stamp = ops.adapt_datetimefield_value(now)
+        stamp = self.connection.ops.adapt_datetimefield_value(now)
         old = merged[changed]
         new = merged[~found]
-
-        def nullable(value: object) -> object:
-            return None if value is None or _isnan(value) else value
-
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
@@ -517,9 +513,9 @@ class PandasStage(Staged):
                 [
                     (
                         int(r.id),
-                        nullable(r.value_old),
-                        nullable(r.numerator_old),
-                        nullable(r.denominator_old),
+                        _nullable(r.value_old),
+                        _nullable(r.numerator_old),
+                        _nullable(r.denominator_old),
                         r.status_old,
                         r.note_old,
                         int(r.upload_id),
@@ -532,19 +528,7 @@ class PandasStage(Staged):
             cursor.executemany(
                 f"UPDATE {OBSERVATION} SET value = %s, numerator = %s, denominator = %s, "
                 "status = %s, note = %s, upload_id = %s, updated_at = %s WHERE id = %s",
-                [
-                    (
-                        nullable(r.value),
-                        nullable(r.numerator),
-                        nullable(r.denominator),
-                        r.status,
-                        r.note,
-                        upload_id,
-                        stamp,
-                        int(r.id),
-                    )
-                    for r in old.itertuples()
-                ],
+                [(*_data(r), upload_id, stamp, int(r.id)) for r in old.itertuples()],
             )
             cursor.executemany(
                 f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "
@@ -556,11 +540,7 @@ class PandasStage(Staged):
                         r.kind,
                         r.period_kind,
                         r.period_start,
-                        nullable(r.value),
-                        nullable(r.numerator),
-                        nullable(r.denominator),
-                        r.status,
-                        r.note,
+                        *_data(r),
                         upload_id,
                         stamp,
                     )
@@ -568,3 +548,18 @@ class PandasStage(Staged):
                 ],
             )
         return len(new), len(old)
+
+
+def _nullable(value: object) -> object:
+    return None if value is None or _isnan(value) else value
+
+
+def _data(r: Any) -> tuple[object, ...]:
+    """A merged row's new value fields, missing numbers as NULL."""
+    return (
+        _nullable(r.value),
+        _nullable(r.numerator),
+        _nullable(r.denominator),
+        r.status,
+        r.note,
+    )

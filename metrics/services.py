@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -370,20 +371,7 @@ def upload_apply(
             now = timezone.now()
             inserted, updated = prepared.staged.apply(upload_id=locked.pk, now=now)
             _aliases_remember(prepared.learned, locked)
-            locked.state = UploadState.APPLIED
-            locked.applied_by = user if user is not None and user.is_authenticated else None
-            locked.applied_at = now
-            locked.new_count = inserted
-            locked.changed_count = updated
-            locked.unchanged_count = len(prepared.frame) - inserted - updated
-            locked.report = {
-                **locked.report,
-                "new": inserted,
-                "changed": updated,
-                "unchanged": locked.unchanged_count,
-                "applied_at": now.isoformat(),
-            }
-            locked.save()
+            _applied_record(locked, user, now, rows=len(prepared.frame), counts=(inserted, updated))
     except UploadError:
         raise
     except Exception as exc:
@@ -397,6 +385,32 @@ def upload_apply(
             prepared.close()
         upload.__dict__.pop("_prepared", None)
     return locked
+
+
+def _applied_record(
+    upload: Upload,
+    user: AbstractBaseUser | None,
+    now: datetime,
+    *,
+    rows: int,
+    counts: tuple[int, int],
+) -> None:
+    """Mark the upload applied, with what applying did (`counts`: inserted, updated)."""
+    inserted, updated = counts
+    upload.state = UploadState.APPLIED
+    upload.applied_by = user if user is not None and user.is_authenticated else None
+    upload.applied_at = now
+    upload.new_count = inserted
+    upload.changed_count = updated
+    upload.unchanged_count = rows - inserted - updated
+    upload.report = {
+        **upload.report,
+        "new": inserted,
+        "changed": updated,
+        "unchanged": upload.unchanged_count,
+        "applied_at": now.isoformat(),
+    }
+    upload.save()
 
 
 def _aliases_remember(learned: dict[str, str], upload: Upload) -> None:

@@ -27,6 +27,7 @@ from programmes.plan_import import (
 )
 from programmes.reference import unresolved_reference_resolve
 
+
 @plan_importers
 @require_http_methods(["GET", "POST"])
 def plan_import_upload(request: HttpRequest) -> HttpResponse:
