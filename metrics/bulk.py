@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,7 +51,7 @@ class Comparison:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    changes: list[dict[str, object]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def empty_frame() -> pd.DataFrame:
@@ -196,12 +197,13 @@ class CopyReader(io.TextIOBase):
             return ""
         start, self.start = self.start, self.start + self.rows
         texts = [table[codes[start : self.start]] for codes, table in self.coded]
-        lines = map(",".join, zip(*texts, strict=True))
+        lines: Iterator[str] = map(",".join, zip(*texts, strict=True))
         if self.suffix:
             lines = (line + self.suffix for line in lines)
         return "\n".join(lines) + "\n"
 
-    def readline(self, size: int | None = -1) -> str:
+    # psycopg2 reads text; io's stub types readline for binary streams.
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
         return self.read(size)
 
 

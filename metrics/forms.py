@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -163,7 +164,8 @@ class MappingForm(forms.Form):
         self.labels = labels[:LABELS_SHOWN]
         metrics = list(Metric.objects.order_by("framework__starts", "position", "code"))
         metric_choices = [(m.code, f"{m.short_name} ({m.code})") for m in metrics]
-        self.fields["default_metric"].choices = [("", "None: from a column")] + metric_choices
+        default_metric = cast(forms.ChoiceField, self.fields["default_metric"])
+        default_metric.choices = [("", "None: from a column")] + metric_choices
         # A wide file with a column per measure: the column holds one metric's values.
         roles = list(ROLE_LABELS.items()) + [
             (f"{MEASURE}{m.code}", f"Values of {m.short_name} (one column per measure)")
@@ -234,8 +236,9 @@ class MappingForm(forms.Form):
                 "Enter the financial year like 2017/18, or leave it empty"
             ) from None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         chosen: dict[str, str] = {}
         for index, field in enumerate(self.column_fields):
             role = data.get(field) or ""
@@ -247,7 +250,6 @@ class MappingForm(forms.Form):
                         f"{ROLE_LABELS[role].lower()}: choose one",
                     )
                 chosen[role] = self.header[index]
-        self.chosen = chosen
         return data
 
     def definition(self) -> Profile:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from integration.findings import FindingLog
+from integration.people import signed_in
 from integration.tabular import sha256_of
 from metrics import bulk
 from metrics.choices import UploadState
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # services only orchestrate; the frames are built in ingest a
     from pandas import DataFrame
 
 logger = logging.getLogger(__name__)
+Someone = User | AnonymousUser | None  # who asked: the request's user, or None for a script
 
 CHANGES_SHOWN = 200  # changed rows listed in the preview (the counts always cover every row)
 
@@ -248,7 +250,7 @@ def upload_create(
     *,
     content: bytes,
     filename: str,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     profile: MappingProfile | None = None,
     definition: Profile | None = None,
     is_demo: bool = False,
@@ -279,7 +281,7 @@ def upload_create(
         profile=profile,
         profile_snapshot=definition.to_dict(),
         state=UploadState.VALIDATED,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=signed_in(user),
         is_demo=is_demo,
     )
     # The file is hashed and written to storage on another thread while it is parsed (hashlib
@@ -336,7 +338,7 @@ def upload_preview(*, upload: Upload) -> dict[str, Any]:
 def upload_apply(
     *,
     upload: Upload,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     rules: dict[str, MetricRule] | None = None,
     resolver: AreaResolver | None = None,
 ) -> Upload:
@@ -389,7 +391,7 @@ def upload_apply(
 
 def _applied_record(
     upload: Upload,
-    user: AbstractBaseUser | None,
+    user: Someone,
     now: datetime,
     *,
     rows: int,
@@ -398,7 +400,7 @@ def _applied_record(
     """Mark the upload applied, with what applying did (`counts`: inserted, updated)."""
     inserted, updated = counts
     upload.state = UploadState.APPLIED
-    upload.applied_by = user if user is not None and user.is_authenticated else None
+    upload.applied_by = signed_in(user)
     upload.applied_at = now
     upload.new_count = inserted
     upload.changed_count = updated
@@ -420,7 +422,7 @@ def _aliases_remember(learned: dict[str, str], upload: Upload) -> None:
         area_aliases_remember(learned, upload=upload)
 
 
-def upload_discard(*, upload: Upload, user: AbstractBaseUser | None = None) -> Upload:
+def upload_discard(*, upload: Upload, user: Someone = None) -> Upload:
     """Set a validated upload aside; its file is kept, nothing is applied."""
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
@@ -431,9 +433,7 @@ def upload_discard(*, upload: Upload, user: AbstractBaseUser | None = None) -> U
         locked.state = UploadState.DISCARDED
         locked.report = {
             **locked.report,
-            "discarded_by": user.get_username()
-            if user is not None and user.is_authenticated
-            else "",
+            "discarded_by": who.get_username() if (who := signed_in(user)) else "",
             "discarded_at": timezone.now().isoformat(),
         }
         locked.save()
@@ -452,7 +452,7 @@ def profile_save(
     *,
     name: str,
     definition: Profile,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     source: str | None = None,
 ) -> MappingProfile:
     """Save a mapping under `name`, replacing a profile of that name."""
@@ -467,7 +467,7 @@ def profile_save(
         defaults={
             "source": definition.source,
             "definition": definition.to_dict(),
-            "created_by": user if user is not None and user.is_authenticated else None,
+            "created_by": signed_in(user),
         },
     )
     if not created:
@@ -482,9 +482,7 @@ def profile_export(*, profile: MappingProfile) -> str:
     return profile_to_json(Profile.from_dict({**profile.definition, "name": profile.name}))
 
 
-def profile_import(
-    *, text: str, user: AbstractBaseUser | None = None, name: str | None = None
-) -> MappingProfile:
+def profile_import(*, text: str, user: Someone = None, name: str | None = None) -> MappingProfile:
     """Save a profile from exported JSON. Raises ProfileError naming the bad key."""
     definition = profile_from_json(text)
     return profile_save(name=name or definition.name, definition=definition, user=user)

@@ -246,7 +246,7 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @metric_uploaders
 @require_GET
-def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_file(request: HttpRequest, pk: int) -> FileResponse:
     upload = get_object_or_404(Upload, pk=pk)
     try:
         handle = upload.file.open("rb")

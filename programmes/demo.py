@@ -45,13 +45,13 @@ BODIES = [
 
 
 def _bodies_ensure() -> GovernanceBody:
-    made = {}
+    made: dict[str, GovernanceBody] = {}
     for acronym, name, reports_to, aliases, former in BODIES:
         body, _ = GovernanceBody.objects.get_or_create(
             acronym=acronym,
             defaults={
                 "name": name,
-                "reports_to": made.get(reports_to),
+                "reports_to": made.get(reports_to) if reports_to else None,
                 "aliases": aliases,
                 "former_names": former,
             },

@@ -8,6 +8,7 @@ Per-row work is done on whole columns; anything done in Python is done once per 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -250,7 +251,7 @@ def _resolve_metrics(
         column = (
             frame["value_column"].iloc[positions[0]] if wide else ctx.mapping.roles.get("metric")
         )
-        where = {"row": rows[0], "column": column, "value": text}
+        where: dict[str, Any] = {"row": rows[0], "column": column, "value": text}
         if answer is None:
             skip[positions] = True
             ctx.log.add(
@@ -325,7 +326,7 @@ def _resolve_areas(
             else ""
         )
         detail = f" {match.message}" if match.message else ""
-        where = {"row": rows[0], "column": column, "value": code or name}
+        where: dict[str, Any] = {"row": rows[0], "column": column, "value": code or name}
         if match.kind == "area":
             # A known area with a caveat, e.g. abolished in a boundary change: kept, but said.
             ctx.log.add(
@@ -366,9 +367,10 @@ def _records(frame: pd.DataFrame, ctx: ParseContext, keep: np.ndarray) -> pd.Dat
     kept = frame[keep]
     codes = kept["period_id"].to_numpy()
     kinds = np.array([p.kind for p in ctx.periods] or [""], dtype=object)
-    starts = np.array(
-        [np.datetime64(p.start, "D") for p in ctx.periods] or ["NaT"], dtype="datetime64[D]"
-    )
+    starts: np.ndarray = np.array([p.start for p in ctx.periods], dtype="datetime64[D]")
+    if not ctx.periods:
+        # One NaT, so that indexing an empty selection still has a dtype.
+        starts = np.array(["NaT"], dtype="datetime64[D]")
     return pd.DataFrame(
         {
             "area_code": kept["area_resolved"].to_numpy(),

@@ -32,7 +32,7 @@ from programmes.models import (
 from programmes.models import Workstream as WorkstreamModel
 from programmes.plan_import import parsing as pp
 from programmes.plan_import.reading import PlanTable
-from programmes.plan_import.rows import PlanRow
+from programmes.plan_import.rows import PlanRow, max_length
 from programmes.reference import DEFAULT_FRAMEWORK_SLUG
 
 _REF_PREFIX = re.compile(r"^\s*(\d+)(?:\.|$)")
@@ -265,8 +265,7 @@ def _numbers_checked(
 def _number_lengths(
     rows: list[PlanRow], table: PlanTable, findings: list[Finding]
 ) -> list[PlanRow]:
-    limit = WorkstreamModel._meta.get_field("number").max_length
-    assert limit is not None
+    limit = max_length(WorkstreamModel, "number")
     column = table.headers.get("workstream_number") or table.headers.get("ref")
     result = []
     for p in rows:

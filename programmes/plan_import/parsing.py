@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Literal, NamedTuple
 
 from integration.findings import Finding
-from programmes.choices import SCALE_DESCRIPTIONS, SCALE_RATINGS, Rating
+from programmes.choices import SCALE_DESCRIPTIONS, SCALE_RATINGS, Rating, RatingScale
 
 
 class PlanParseError(ValueError):
@@ -504,20 +504,22 @@ def parse_status(text: str | None, *, scale: str) -> StatusParse:
     Unrecognised text (the Wiltshire plan's "delivery") maps to not rated with `unmapped` set.
     A rating the scale does not have (Amber/Red on three-point RAG) raises PlanParseError.
     """
-    if scale not in SCALE_RATINGS:
+    if scale not in RatingScale.values:
         raise ValueError(
-            f"Unknown rating scale {scale!r}; expected one of {sorted(map(str, SCALE_RATINGS))}"
+            f"Unknown rating scale {scale!r}; expected one of {sorted(RatingScale.values)}"
         )
+    ratings = SCALE_RATINGS[RatingScale(scale)]
     raw = "" if text is None else str(text).strip()
     # "Amber / Red", "Amber-Red" and "amber/red" are the same rating written differently.
     key = re.sub(r"\s*[/-]\s*", "/", normalise_text(raw).lower())
     rating = _STATUS_WORDS.get(key)
     if rating is None:
         return StatusParse(Rating.NOT_RATED, raw, unmapped=True)
-    if rating not in SCALE_RATINGS[scale]:
-        allowed = ", ".join(r.label for r in SCALE_RATINGS[scale])
+    if rating not in ratings:
+        allowed = ", ".join(r.label for r in ratings)
         raise PlanParseError(
-            f"Status “{raw}” means {rating.label}, which the {SCALE_DESCRIPTIONS[scale]} "
+            f"Status “{raw}” means {rating.label}, which the "
+            f"{SCALE_DESCRIPTIONS[RatingScale(scale)]} "
             f"does not have. Use one of: {allowed}."
         )
     return StatusParse(rating, raw)

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from django.db.models import CharField, Model
+
 from integration.findings import Finding
 from programmes.choices import Rating
 from programmes.models import Milestone, Person, Programme, StatusUpdate, UnresolvedReference
@@ -72,6 +74,13 @@ class RowLog:
 
     def _add(self, severity: str, canon: str | None, value: str | None, message: str) -> None:
         self.findings.append(Finding(severity, self.row, self.table.column(canon), value, message))
+
+
+def max_length(model: type[Model], name: str) -> int:
+    """The most characters a text column holds."""
+    column = model._meta.get_field(name)
+    assert isinstance(column, CharField) and column.max_length is not None
+    return column.max_length
 
 
 def _text(cells: Mapping[str, Cell], canon: str) -> str:
@@ -241,7 +250,7 @@ def _length_rules(parsed: PlanRow, log: RowLog) -> None:
     ]
     reported: set[str] = set()
     for canon, value, model, name in checks:
-        limit = model._meta.get_field(name).max_length  # type: ignore[attr-defined]
+        limit = max_length(model, name)
         if len(value) > limit and canon not in reported:
             reported.add(canon)
             log.error(

@@ -12,12 +12,13 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from integration.findings import Finding, findings_report
+from integration.people import signed_in
 from integration.tabular import sha256_of
 from programmes.choices import ImportState
 from programmes.models import Milestone, PlanImport, Programme, Workstream
@@ -55,7 +56,7 @@ def _rows_prepared(
 
 
 def _import_run(
-    *, programme: Programme, table: PlanTable, as_of: date, user: Any, sha: str
+    *, programme: Programme, table: PlanTable, as_of: date, user: User | None, sha: str
 ) -> dict[str, Any]:
     """One pass over a plan file against the database; writes, and the caller may roll back."""
     context = import_context_load(programme=programme, as_of=as_of, sha=sha)
@@ -140,7 +141,13 @@ def _number_key(number: str) -> tuple[int, str]:
 
 
 def _run(
-    *, programme: Programme, content: bytes, file_name: str, as_of: date, user: Any, write: bool
+    *,
+    programme: Programme,
+    content: bytes,
+    file_name: str,
+    as_of: date,
+    user: User | None,
+    write: bool,
 ) -> dict[str, Any]:
     table = plan_file_read(file_name=file_name, content=content)
     with transaction.atomic():
@@ -159,7 +166,7 @@ def plan_import_preview(
     file_name: str,
     content: bytes,
     as_of: date,
-    user: AbstractBaseUser | None = None,
+    user: User | AnonymousUser | None = None,
     keep: bool = True,
 ) -> PlanImport:
     """Validate the file and report what applying it would do, changing nothing in the plan.
@@ -173,7 +180,7 @@ def plan_import_preview(
         content=content,
         file_name=file_name,
         as_of=as_of,
-        user=user,
+        user=signed_in(user),
         write=False,
     )
     plan_import = PlanImport(
@@ -183,7 +190,7 @@ def plan_import_preview(
         sha256=report["sha256"],
         as_of=as_of,
         report=report,
-        uploaded_by=user,
+        uploaded_by=signed_in(user),
     )
     if keep:
         plan_import.file.save(
@@ -197,7 +204,7 @@ def plan_import_preview(
 
 @transaction.atomic
 def plan_import_apply(
-    *, plan_import: PlanImport, user: AbstractBaseUser | None = None
+    *, plan_import: PlanImport, user: User | AnonymousUser | None = None
 ) -> PlanImport:
     """Apply a previewed import in one transaction, re-reading the kept original file."""
     plan_import = PlanImport.objects.select_for_update().get(pk=plan_import.pk)
@@ -217,7 +224,7 @@ def plan_import_apply(
         content=content,
         file_name=plan_import.original_name,
         as_of=plan_import.as_of,
-        user=user or plan_import.uploaded_by,
+        user=signed_in(user) or plan_import.uploaded_by,
         write=True,
     )
     if report["errors"]:
@@ -226,20 +233,20 @@ def plan_import_apply(
         )
     plan_import.state = ImportState.APPLIED
     plan_import.report = report
-    plan_import.decided_by = user
+    plan_import.decided_by = signed_in(user)
     plan_import.decided_at = timezone.now()
     plan_import.save(update_fields=["state", "report", "decided_by", "decided_at"])
     return plan_import
 
 
 def plan_import_discard(
-    *, plan_import: PlanImport, user: AbstractBaseUser | None = None
+    *, plan_import: PlanImport, user: User | AnonymousUser | None = None
 ) -> PlanImport:
     """Mark a previewed import discarded; the kept file stays, so nothing is lost."""
     if plan_import.state != ImportState.PREVIEWED:
         raise PlanImportError(f"This import is already {plan_import.get_state_display().lower()}.")
     plan_import.state = ImportState.DISCARDED
-    plan_import.decided_by = user
+    plan_import.decided_by = signed_in(user)
     plan_import.decided_at = timezone.now()
     plan_import.save(update_fields=["state", "decided_by", "decided_at"])
     return plan_import

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from integration.findings import Finding
@@ -29,7 +29,7 @@ from programmes.models import (
 from programmes.plan_import import parsing as pp
 from programmes.plan_import.matching import ImportContext
 from programmes.plan_import.reading import PlanTable
-from programmes.plan_import.rows import PlanRow
+from programmes.plan_import.rows import PlanRow, max_length
 from programmes.services import baseline_revision_record, status_record
 
 _BRACKETS = re.compile(r"\s*\(([^)]*)\)$")
@@ -71,7 +71,7 @@ class PlanWriter:
         *,
         context: ImportContext,
         table: PlanTable,
-        user: AbstractBaseUser | None,
+        user: User | None,
         in_force: dict[int, StatusUpdate],
         findings: list[Finding],
     ) -> None:
@@ -169,7 +169,7 @@ class PlanWriter:
         body = self.bodies.get(key)
         if body is not None:
             return body
-        if len(p.governance) > (GovernanceBody._meta.get_field("acronym").max_length or 0):
+        if len(p.governance) > max_length(GovernanceBody, "acronym"):
             self.warn(
                 p.row,
                 "governance",
