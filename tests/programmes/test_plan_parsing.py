@@ -1,4 +1,5 @@
-"""Tests for programmes.plan_import.parsing: the pure functions behind plan import, and the demo plan."""
+"""Tests for programmes.plan_import.parsing: the pure functions behind plan import, and the
+demo plan."""
 
 import csv
 import dataclasses
@@ -398,10 +399,12 @@ def test_blank_leads_give_no_tokens(text):
         ("G", Rating.GREEN), ("Green", Rating.GREEN), ("green", Rating.GREEN),
         ("A", Rating.AMBER), ("Amber", Rating.AMBER), ("AMBER", Rating.AMBER),
         ("R", Rating.RED), ("Red", Rating.RED),
-        ("A/R", Rating.AMBER_RED), ("Amber / Red", Rating.AMBER_RED), ("Amber/Red", Rating.AMBER_RED),
-        ("AR", Rating.AMBER_RED), ("amber-red", Rating.AMBER_RED),
-        ("A/G", Rating.AMBER_GREEN), ("Amber/Green", Rating.AMBER_GREEN), ("AG", Rating.AMBER_GREEN),
-        ("Complete", Rating.COMPLETE), ("Completed", Rating.COMPLETE), ("Done", Rating.COMPLETE), ("C", Rating.COMPLETE),
+        ("A/R", Rating.AMBER_RED), ("Amber / Red", Rating.AMBER_RED),
+        ("Amber/Red", Rating.AMBER_RED), ("AR", Rating.AMBER_RED), ("amber-red", Rating.AMBER_RED),
+        ("A/G", Rating.AMBER_GREEN), ("Amber/Green", Rating.AMBER_GREEN),
+        ("AG", Rating.AMBER_GREEN),
+        ("Complete", Rating.COMPLETE), ("Completed", Rating.COMPLETE), ("Done", Rating.COMPLETE),
+        ("C", Rating.COMPLETE),
         ("", Rating.NOT_RATED), (None, Rating.NOT_RATED), ("Not rated", Rating.NOT_RATED),
     ],
 )  # fmt: skip
