@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 
 from integration.access import metric_uploaders
 from integration.exports import Column, export_if_requested, export_links, requested_format
-from integration.findings import findings_export_if_requested, findings_tables
+from integration.reports import findings_export_if_requested, findings_tables
 from integration.roles import can_upload_metrics
 from metrics import services
 from metrics.choices import UploadState

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integration.access import plan_importers
-from integration.findings import findings_export_if_requested, findings_tables
+from integration.reports import findings_export_if_requested, findings_tables
 from integration.roles import can_edit_plans
 from programmes.choices import ImportState
 from programmes.import_forms import PlanImportUploadForm, ReferenceResolveForm

@@ -1,4 +1,5 @@
-"""One Finding type, report shape, download and printout for every importer."""
+"""One Finding type and report shape (`integration.findings`), and one download, table and
+printout of a report (`integration.reports`), for every importer."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ import json
 import pytest
 from django.test import RequestFactory
 
-from integration.findings import (
-    Finding,
-    FindingLog,
+from integration.findings import Finding, FindingLog, describe_rows, findings_report
+from integration.reports import (
     PrintStyle,
-    describe_rows,
     findings_export_if_requested,
-    findings_report,
     findings_tables,
     report_findings,
     report_print,

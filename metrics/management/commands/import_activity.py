@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integration.findings import Finding, PrintStyle, findings_report, report_print
+from integration.findings import Finding, findings_report
+from integration.reports import PrintStyle, report_print
 from metrics import services
 from metrics.ingest import Profile, ProfileError, profile_from_json
 from metrics.models import MappingProfile

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from integration.dates import today
-from integration.findings import Finding, PrintStyle, findings_report, report_print
+from integration.findings import Finding, findings_report
+from integration.reports import PrintStyle, report_print
 from programmes.models import Programme
 from programmes.plan_import import (
     PlanFileError,
