@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 
 def display_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
@@ -11,3 +11,8 @@ def display_name(user: AbstractBaseUser | AnonymousUser | None) -> str:
         return ""
     full_name = getattr(user, "get_full_name", lambda: "")()
     return full_name or user.get_username()
+
+
+def signed_in(user: User | AnonymousUser | None) -> User | None:
+    """The user when signed in, else None: who to record as having done something."""
+    return user if isinstance(user, User) and user.is_authenticated else None

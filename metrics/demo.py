@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from integration.models import DemoDataLoad
+from integration.tabular import sha256_of
 from metrics import services
 from metrics.choices import UploadState
 from metrics.models import MappingProfile, Upload
@@ -61,7 +62,7 @@ def load_demo_data(*, stdout: TextIO) -> None:
     analyst = get_user_model().objects.filter(username="analyst").first()
     for name, profile_name in DEMO_FILES:
         content = (DEMO_DIR / name).read_bytes()
-        sha256 = services.sha256_of(content)
+        sha256 = sha256_of(content)
         upload = (
             Upload.objects.filter(sha256=sha256, is_demo=True)
             .exclude(state=UploadState.DISCARDED)

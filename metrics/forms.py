@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import PurePath
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 
 from metrics.ingest import KINDS, ROLES, Profile, ProfileError, profile_from_json
+from metrics.ingest.mapping import MEASURE, SKIP, MappingAnswers, profile_from_answers
 from metrics.models import Area, MappingProfile, Metric
 from metrics.periods import PeriodError, fy_label, parse_financial_year
 
@@ -36,8 +38,6 @@ ROLE_LABELS = {
     "month": "A month or period (wide file: one column per month)",
     "total": "A total (checked against the months, never stored)",
 }
-SKIP = "__skip__"
-MEASURE = "measure:"  # role value prefix: the column holds one metric's values (wide file)
 
 
 def _size(size: int) -> str:
@@ -163,7 +163,8 @@ class MappingForm(forms.Form):
         self.labels = labels[:LABELS_SHOWN]
         metrics = list(Metric.objects.order_by("framework__starts", "position", "code"))
         metric_choices = [(m.code, f"{m.short_name} ({m.code})") for m in metrics]
-        self.fields["default_metric"].choices = [("", "None: from a column")] + metric_choices
+        default_metric = cast(forms.ChoiceField, self.fields["default_metric"])
+        default_metric.choices = [("", "None: from a column")] + metric_choices
         # A wide file with a column per measure: the column holds one metric's values.
         roles = list(ROLE_LABELS.items()) + [
             (f"{MEASURE}{m.code}", f"Values of {m.short_name} (one column per measure)")
@@ -231,8 +232,9 @@ class MappingForm(forms.Form):
                 "Enter the financial year like 2017/18, or leave it empty"
             ) from None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         chosen: dict[str, str] = {}
         for index, field in enumerate(self.column_fields):
             role = data.get(field) or ""
@@ -244,71 +246,29 @@ class MappingForm(forms.Form):
                         f"{ROLE_LABELS[role].lower()}: choose one",
                     )
                 chosen[role] = self.header[index]
-        self.chosen = chosen
         return data
 
     def definition(self) -> Profile:
-        """The profile the answers describe, keeping what the page does not show (the kind of
-        a measure column, sheet, status and note defaults, aliases of labels not listed)."""
+        """The profile the answers describe (`metrics.ingest.mapping` decides what they mean)."""
         data = self.cleaned_data
-        old = self.profile
-        columns: dict[str, list[str]] = {}
-        for role in ROLES:
-            header = self.chosen.get(role)
-            # A role with no column is switched off (an empty list), so that the built-in
-            # aliases cannot pick a column the analyst set to "Not used".
-            columns[role] = (
-                [header] + [a for a in old.columns.get(role, []) if a != header] if (header) else []
-            )
-        roles_by_column = {
-            self.header[i]: data.get(f) or "" for i, f in enumerate(self.column_fields)
-        }
-        months = [h for h, r in roles_by_column.items() if r == "month"]
-        measures = {
-            h: (r.removeprefix(MEASURE), old.measures.get(h, ("", data["default_kind"]))[1])
-            for h, r in roles_by_column.items()
-            if r.startswith(MEASURE)
-        }
-        totals = [h for h, r in roles_by_column.items() if r == "total"]
-        layout = "wide_months" if months else "wide_measures" if measures else "long"
-        defaults = {
-            k: v
-            for k, v in old.defaults.items()
-            if k not in ("area_code", "metric", "kind", "financial_year")
-        }
-        defaults["kind"] = data["default_kind"]
-        for key, field in (
-            ("area_code", "default_area"),
-            ("metric", "default_metric"),
-            ("financial_year", "financial_year"),
-        ):
-            if data.get(field):
-                defaults[key] = data[field]
-        metric_aliases = dict(old.metric_aliases)
-        kind_aliases = dict(old.kind_aliases)
-        for text, metric_field, kind_field in self.label_fields:
-            metric, kind = data.get(metric_field) or "", data.get(kind_field) or ""
-            metric_aliases.pop(text, None)
-            kind_aliases.pop(text, None)
-            if metric == SKIP:
-                metric_aliases[text] = None
-            elif metric:
-                metric_aliases[text] = metric
-            if kind:
-                kind_aliases[text] = kind
-        total_columns = totals + [t for t in old.total_columns if t not in totals]
-        return Profile(
-            name=(data.get("save_as") or "").strip() or old.name,
-            source=data.get("source") or old.source,
-            layout=layout,
-            columns=columns,
-            defaults=defaults,
-            metric_aliases=metric_aliases,
-            kind_aliases=kind_aliases,
-            measures=measures or dict(old.measures),
-            total_columns=total_columns,
-            sheet=old.sheet,
+        answers = MappingAnswers(
+            roles_by_column={
+                self.header[i]: data.get(f) or "" for i, f in enumerate(self.column_fields)
+            },
+            default_kind=data["default_kind"],
+            defaults={
+                "area_code": data.get("default_area") or "",
+                "metric": data.get("default_metric") or "",
+                "financial_year": data.get("financial_year") or "",
+            },
+            labels=[
+                (text, data.get(metric) or "", data.get(kind) or "")
+                for text, metric, kind in self.label_fields
+            ],
+            name=data.get("save_as") or "",
+            source=data.get("source") or "",
         )
+        return profile_from_answers(answers, old=self.profile)
 
 
 def _initial_roles(header: list[str], mapping: dict) -> dict[str, str]:

@@ -11,19 +11,20 @@ a moment ago (the command line, the demo loader), which hands its parsed rows st
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from integration.findings import FindingLog
+from integration.people import signed_in
+from integration.tabular import sha256_of
 from metrics import bulk
 from metrics.choices import UploadState
 from metrics.ingest import (
@@ -42,13 +43,15 @@ from metrics.ingest import (
     profile_to_json,
     read_table,
 )
-from metrics.ingest.types import FindingLog
 from metrics.models import Area, MappingProfile, Metric, Upload
 
+if TYPE_CHECKING:  # services only orchestrate; the frames are built in ingest and bulk
+    from pandas import DataFrame
+
 logger = logging.getLogger(__name__)
+Someone = User | AnonymousUser | None  # who asked: the request's user, or None for a script
 
 CHANGES_SHOWN = 200  # changed rows listed in the preview (the counts always cover every row)
-NOTE_LENGTH = 500
 
 
 class UploadError(Exception):
@@ -81,7 +84,7 @@ class Prepared:
 
     table: RawTable | None
     result: IngestResult
-    frame: pd.DataFrame
+    frame: DataFrame
     learned: dict[str, str] = field(default_factory=dict)
     staged: bulk.Staged | None = None
     snapshot: dict[str, Any] = field(default_factory=dict)
@@ -103,50 +106,16 @@ def _read(upload: Upload, content: bytes | None, profile: Profile) -> RawTable:
     return read_table(content, upload.original_name, sheet=profile.sheet)
 
 
-def _ids(values: pd.Series, model: type, field_name: str) -> tuple[np.ndarray, set[str]]:
-    """Database ids for a column of codes (one query), and the codes that have none."""
-    codes, uniques = pd.factorize(values)
-    known = dict(
-        model.objects.filter(**{f"{field_name}__in": list(uniques)}).values_list(field_name, "id")
-    )
-    ids = np.array([known.get(u, -1) for u in uniques] or [-1], dtype=np.int64)
-    return ids[codes] if len(values) else np.array([], dtype=np.int64), set(uniques) - set(known)
-
-
-def _iso_dates(values: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(values)
-    texts = np.array([u.strftime("%Y-%m-%d") for u in uniques] or [""], dtype=object)
-    return texts[codes] if len(values) else np.array([], dtype=object)
-
-
-def _bulk_frame(result: IngestResult) -> pd.DataFrame:
-    records = result.records
-    if records.empty:
-        return bulk.empty_frame()
-    metric_ids, unknown_metrics = _ids(records["metric_code"], Metric, "code")
-    area_ids, unknown_areas = _ids(records["area_code"], Area, "code")
-    if unknown_metrics or unknown_areas:
+def _bulk_frame(result: IngestResult) -> DataFrame:
+    """The records with database ids, for `metrics.bulk` to compare and apply."""
+    frame, unknown = bulk.frame_from_records(result.records)
+    if unknown:
         # The resolver and rules come from the same tables, so this means they changed meanwhile.
-        missing = ", ".join(sorted(unknown_metrics | unknown_areas))
+        missing = ", ".join(sorted(unknown))
         result.findings.append(
             _finding("error", f"These codes are no longer in the catalogue or areas: {missing}.")
         )
-    codes, uniques = pd.factorize(records["note"])  # each distinct note once; missing is -1
-    notes = np.array([str(u)[:NOTE_LENGTH] for u in uniques] + [""], dtype=object)[codes]
-    return pd.DataFrame(
-        {
-            "metric_id": metric_ids,
-            "area_id": area_ids,
-            "kind": records["kind"].to_numpy(),
-            "period_kind": records["period_kind"].to_numpy(),
-            "period_start": _iso_dates(records["period_start"]),
-            "value": records["value"].to_numpy(dtype=float),
-            "numerator": records["numerator"].to_numpy(dtype=float),
-            "denominator": records["denominator"].to_numpy(dtype=float),
-            "status": records["status"].to_numpy(),
-            "note": notes,
-        }
-    )
+    return frame
 
 
 def _finding(severity: str, message: str) -> Finding:
@@ -271,10 +240,6 @@ def _preview(upload: Upload, prepared: Prepared, *, keep_staged: bool) -> dict[s
 # --- uploads ---------------------------------------------------------------------------------
 
 
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
 def _file_keep(upload: Upload, filename: str, content: bytes) -> tuple[str, str]:
     """Store the original file where `Upload.file` says; return its name and sha256."""
     name = upload.file.field.generate_filename(upload, filename)
@@ -285,7 +250,7 @@ def upload_create(
     *,
     content: bytes,
     filename: str,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     profile: MappingProfile | None = None,
     definition: Profile | None = None,
     is_demo: bool = False,
@@ -316,7 +281,7 @@ def upload_create(
         profile=profile,
         profile_snapshot=definition.to_dict(),
         state=UploadState.VALIDATED,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=signed_in(user),
         is_demo=is_demo,
     )
     # The file is hashed and written to storage on another thread while it is parsed (hashlib
@@ -373,7 +338,7 @@ def upload_preview(*, upload: Upload) -> dict[str, Any]:
 def upload_apply(
     *,
     upload: Upload,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     rules: dict[str, MetricRule] | None = None,
     resolver: AreaResolver | None = None,
 ) -> Upload:
@@ -408,20 +373,7 @@ def upload_apply(
             now = timezone.now()
             inserted, updated = prepared.staged.apply(upload_id=locked.pk, now=now)
             _aliases_remember(prepared.learned, locked)
-            locked.state = UploadState.APPLIED
-            locked.applied_by = user if user is not None and user.is_authenticated else None
-            locked.applied_at = now
-            locked.new_count = inserted
-            locked.changed_count = updated
-            locked.unchanged_count = len(prepared.frame) - inserted - updated
-            locked.report = {
-                **locked.report,
-                "new": inserted,
-                "changed": updated,
-                "unchanged": locked.unchanged_count,
-                "applied_at": now.isoformat(),
-            }
-            locked.save()
+            _applied_record(locked, user, now, rows=len(prepared.frame), counts=(inserted, updated))
     except UploadError:
         raise
     except Exception as exc:
@@ -437,6 +389,32 @@ def upload_apply(
     return locked
 
 
+def _applied_record(
+    upload: Upload,
+    user: Someone,
+    now: datetime,
+    *,
+    rows: int,
+    counts: tuple[int, int],
+) -> None:
+    """Mark the upload applied, with what applying did (`counts`: inserted, updated)."""
+    inserted, updated = counts
+    upload.state = UploadState.APPLIED
+    upload.applied_by = signed_in(user)
+    upload.applied_at = now
+    upload.new_count = inserted
+    upload.changed_count = updated
+    upload.unchanged_count = rows - inserted - updated
+    upload.report = {
+        **upload.report,
+        "new": inserted,
+        "changed": updated,
+        "unchanged": upload.unchanged_count,
+        "applied_at": now.isoformat(),
+    }
+    upload.save()
+
+
 def _aliases_remember(learned: dict[str, str], upload: Upload) -> None:
     if learned:
         from metrics.areas import area_aliases_remember
@@ -444,7 +422,7 @@ def _aliases_remember(learned: dict[str, str], upload: Upload) -> None:
         area_aliases_remember(learned, upload=upload)
 
 
-def upload_discard(*, upload: Upload, user: AbstractBaseUser | None = None) -> Upload:
+def upload_discard(*, upload: Upload, user: Someone = None) -> Upload:
     """Set a validated upload aside; its file is kept, nothing is applied."""
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)
@@ -455,9 +433,7 @@ def upload_discard(*, upload: Upload, user: AbstractBaseUser | None = None) -> U
         locked.state = UploadState.DISCARDED
         locked.report = {
             **locked.report,
-            "discarded_by": user.get_username()
-            if user is not None and user.is_authenticated
-            else "",
+            "discarded_by": who.get_username() if (who := signed_in(user)) else "",
             "discarded_at": timezone.now().isoformat(),
         }
         locked.save()
@@ -476,7 +452,7 @@ def profile_save(
     *,
     name: str,
     definition: Profile,
-    user: AbstractBaseUser | None = None,
+    user: Someone = None,
     source: str | None = None,
 ) -> MappingProfile:
     """Save a mapping under `name`, replacing a profile of that name."""
@@ -491,7 +467,7 @@ def profile_save(
         defaults={
             "source": definition.source,
             "definition": definition.to_dict(),
-            "created_by": user if user is not None and user.is_authenticated else None,
+            "created_by": signed_in(user),
         },
     )
     if not created:
@@ -506,9 +482,7 @@ def profile_export(*, profile: MappingProfile) -> str:
     return profile_to_json(Profile.from_dict({**profile.definition, "name": profile.name}))
 
 
-def profile_import(
-    *, text: str, user: AbstractBaseUser | None = None, name: str | None = None
-) -> MappingProfile:
+def profile_import(*, text: str, user: Someone = None, name: str | None = None) -> MappingProfile:
     """Save a profile from exported JSON. Raises ProfileError naming the bad key."""
     definition = profile_from_json(text)
     return profile_save(name=name or definition.name, definition=definition, user=user)

@@ -107,29 +107,6 @@ def _when_and_who(value, user) -> str:
     return f"{localtime(value):%d/%m/%Y %H:%M}" + (f" by {who}" if who else "")
 
 
-class FindingTable(GovukTable):
-    """Errors or warnings of a validation report: row, column, value and message."""
-
-    row = tables.Column(
-        verbose_name="Row",
-        default="Whole file",
-        attrs={
-            "th": {"class": "govuk-table__header govuk-table__header--numeric"},
-            "td": {"class": "govuk-table__cell govuk-table__cell--numeric"},
-        },
-    )
-    column = tables.Column(verbose_name="Column", default="")
-    value = tables.Column(verbose_name="Value", default="")
-    message = tables.Column(verbose_name="Message")
-
-    class Meta(GovukTable.Meta):
-        orderable = False
-
-    def render_value(self, value: str) -> str:
-        text = str(value)
-        return format_html("<code>{}</code>", text if len(text) <= 60 else text[:59] + "…")
-
-
 class ChangeTable(GovukTable):
     """Values applying would change: old → new."""
 

@@ -9,8 +9,6 @@ page that says so.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,29 +16,26 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from integration.exports import Column, export_response
+from integration.access import metric_uploaders
+from integration.exports import Column, export_if_requested, requested_format
+from integration.reports import findings_export_if_requested, findings_tables
 from integration.roles import can_upload_metrics
 from metrics import services
 from metrics.choices import UploadState
 from metrics.forms import MappingForm, ProfileImportForm, UploadForm
-from metrics.ingest import IngestError, Profile, ProfileError, normalise_header
+from metrics.ingest import (
+    IngestError,
+    Profile,
+    ProfileError,
+    column_examples,
+    normalise_header,
+    row_labels,
+)
+from metrics.ingest.mapping import profile_changed
 from metrics.models import MappingProfile, Upload
-from metrics.tables import ChangeTable, FindingTable, ProfileTable, UploadTable, state_tag
+from metrics.tables import ChangeTable, ProfileTable, UploadTable, state_tag
 
 UPLOADS_PER_PAGE = 25
-FINDINGS_PER_PAGE = 50
-
-
-def analysts_only(view):
-    """Writes are for analysts and administrators; anyone else gets a page saying so."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_upload_metrics(request.user):
-            return render(request, "metrics/uploads/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 UPLOAD_EXPORT = [
@@ -58,13 +53,6 @@ UPLOAD_EXPORT = [
     Column("Demo data", lambda u: u.is_demo),
     Column("SHA-256", lambda u: u.sha256),
 ]
-FINDING_EXPORT = [
-    Column("Severity", lambda f: f["severity"]),
-    Column("Row", lambda f: f["row"]),
-    Column("Column", lambda f: f["column"]),
-    Column("Value", lambda f: f["value"]),
-    Column("Message", lambda f: f["message"]),
-]
 
 
 @require_GET
@@ -73,23 +61,26 @@ def upload_list(request: HttpRequest) -> HttpResponse:
     uploads = Upload.objects.select_related("uploaded_by", "applied_by").defer(
         "report", "profile_snapshot"
     )
-    if file_format := request.GET.get("format"):
-        return export_response(
-            rows=uploads.order_by("-uploaded_at", "-pk"),
-            columns=UPLOAD_EXPORT,
-            filename="uploads",
-            file_format=file_format.lower(),
-        )
+    if download := export_if_requested(
+        request,
+        rows=lambda: uploads.order_by("-uploaded_at", "-pk"),
+        columns=UPLOAD_EXPORT,
+        filename="uploads",
+    ):
+        return download
     table = UploadTable(uploads)
     RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
     return render(
         request,
         "metrics/upload_list.html",
-        {"table": table, "can_upload": can_upload_metrics(request.user)},
+        {
+            "table": table,
+            "can_upload": can_upload_metrics(request.user),
+        },
     )
 
 
-@analysts_only
+@metric_uploaders
 @require_http_methods(["GET", "POST"])
 def upload_create(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -112,29 +103,7 @@ def upload_create(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/uploads/new.html", {"form": form}, status=status)
 
 
-def _examples(table) -> dict[str, list[str]]:
-    """A few distinct values of each column, so the analyst can see what it holds."""
-    if table is None:
-        return {}
-    head = table.data.head(100)
-    found = {}
-    for name in table.header:
-        texts = head[name].astype(str).str.strip()
-        found[name] = texts[texts != ""].drop_duplicates().head(3).tolist()
-    return found
-
-
-def _labels(table, mapping: dict) -> list[str]:
-    """Distinct texts of the metric column (wide files' row labels), first seen first."""
-    column = (mapping.get("roles") or {}).get("metric")
-    if table is None or not column or column not in table.data:
-        return []
-    texts = table.data[column].astype(str).str.strip()
-    texts = texts[texts != ""].drop_duplicates()
-    return texts.head(200).tolist()
-
-
-@analysts_only
+@metric_uploaders
 @require_http_methods(["GET", "POST"])
 def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
@@ -148,8 +117,8 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     except IngestError:
         table = None
     header = table.header if table is not None else upload.report.get("header", [])
-    labels = _labels(table, mapping)
-    examples = _examples(table)
+    labels = row_labels(table, mapping)
+    examples = column_examples(table)
     form = MappingForm(
         request.POST or None,
         header=header,
@@ -165,7 +134,7 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         if name:
             profile = services.profile_save(name=name, definition=new, user=request.user)
             messages.success(request, f"Saved the mapping as the profile '{name}'.")
-        elif _changed(definition, new):
+        elif profile_changed(definition, new):
             profile = None  # no longer the saved profile's mapping
         services.upload_remap(upload=upload, definition=new, profile=profile)
         return redirect("metrics:upload_detail", upload.pk)
@@ -185,41 +154,24 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _changed(old: Profile, new: Profile) -> bool:
-    a, b = old.to_dict(), new.to_dict()
-    a.pop("name"), b.pop("name")
-    return a != b
-
-
-def _finding_table(request: HttpRequest, findings: list[dict], prefix: str) -> FindingTable:
-    table = FindingTable(findings, prefix=prefix)
-    RequestConfig(request, paginate={"per_page": FINDINGS_PER_PAGE}).configure(table)
-    return table
-
-
 @require_GET
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(
         Upload.objects.select_related("uploaded_by", "applied_by", "profile"), pk=pk
     )
     report = upload.report
-    errors, warnings = report.get("errors", []), report.get("warnings", [])
+    errors = report.get("errors", [])
     changes = report.get("changes", [])
-    if file_format := (request.GET.get("format") or "").lower():
-        if file_format == "json":
-            # The same report as `import_activity --report json`.
-            data = {**report, "upload_id": upload.pk, "state": upload.state}
-            response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-            response["Content-Disposition"] = f'attachment; filename="upload-{upload.pk}.json"'
-            return response
-        findings = [{"severity": "error", **f} for f in errors]
-        findings += [{"severity": "warning", **f} for f in warnings]
-        return export_response(
-            rows=findings,
-            columns=FINDING_EXPORT,
-            filename=f"upload-{upload.pk}-findings",
-            file_format=file_format,
-        )
+    if requested_format(request) == "json":
+        # The same report as `import_activity --report json`.
+        data = {**report, "upload_id": upload.pk, "state": upload.state}
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="upload-{upload.pk}.json"'
+        return response
+    if download := findings_export_if_requested(
+        request, report=report, filename=f"upload-{upload.pk}-findings"
+    ):
+        return download
     can_upload = can_upload_metrics(request.user)
     return render(
         request,
@@ -229,8 +181,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "state_tag": state_tag(upload.state),
             "errors": errors,
-            "error_table": _finding_table(request, errors, "errors-") if errors else None,
-            "warning_table": _finding_table(request, warnings, "warnings-") if warnings else None,
+            **findings_tables(request, report),
             "change_table": ChangeTable(changes) if changes else None,
             "more_changes": max(upload.changed_count - len(changes), 0),
             "can_upload": can_upload,
@@ -242,7 +193,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@analysts_only
+@metric_uploaders
 @require_POST
 def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
@@ -265,7 +216,7 @@ def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("metrics:upload_detail", pk)
 
 
-@analysts_only
+@metric_uploaders
 @require_POST
 def upload_check(request: HttpRequest, pk: int) -> HttpResponse:
     """Validate and preview again, e.g. after other uploads changed the stored values."""
@@ -279,7 +230,7 @@ def upload_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("metrics:upload_detail", pk)
 
 
-@analysts_only
+@metric_uploaders
 @require_POST
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
@@ -292,9 +243,9 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("metrics:upload_list")
 
 
-@analysts_only
+@metric_uploaders
 @require_GET
-def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_file(request: HttpRequest, pk: int) -> FileResponse:
     upload = get_object_or_404(Upload, pk=pk)
     try:
         handle = upload.file.open("rb")
@@ -308,23 +259,31 @@ def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def upload_profile_list(request: HttpRequest) -> HttpResponse:
-    can_upload = can_upload_metrics(request.user)
-    form = ProfileImportForm(request.POST or None, request.FILES or None)
+    """Everyone signed in reads the profiles; analysts import them."""
     if request.method == "POST":
-        if not can_upload:
-            return render(request, "metrics/uploads/forbidden.html", status=403)
-        if form.is_valid():
-            saved = services.profile_save(
-                name=form.definition.name, definition=form.definition, user=request.user
-            )
-            messages.success(request, f"Imported the profile '{saved.name}'.")
-            return redirect("metrics:upload_profile_list")
+        return _profile_import(request)
+    return _profile_page(request, ProfileImportForm())
+
+
+@metric_uploaders
+def _profile_import(request: HttpRequest) -> HttpResponse:
+    form = ProfileImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _profile_page(request, form)
+    saved = services.profile_save(
+        name=form.definition.name, definition=form.definition, user=request.user
+    )
+    messages.success(request, f"Imported the profile '{saved.name}'.")
+    return redirect("metrics:upload_profile_list")
+
+
+def _profile_page(request: HttpRequest, form: ProfileImportForm) -> HttpResponse:
     table = ProfileTable(MappingProfile.objects.all())
     RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
     return render(
         request,
         "metrics/uploads/profiles.html",
-        {"table": table, "form": form, "can_upload": can_upload},
+        {"table": table, "form": form, "can_upload": can_upload_metrics(request.user)},
         status=400 if form.errors else 200,
     )
 

@@ -83,6 +83,12 @@ SCALE_RATINGS = {
     ),
 }
 
+# How a sentence names a scale ("which the three-point RAG scale does not have").
+SCALE_DESCRIPTIONS = {
+    RatingScale.RAG: "three-point RAG scale",
+    RatingScale.DELIVERY_CONFIDENCE: "five-point delivery confidence scale",
+}
+
 
 class DatePrecision(models.TextChoices):
     DAY = "day", "Day"

@@ -15,16 +15,12 @@ from django.conf import settings
 from django.db import transaction
 
 from integration.models import DemoDataLoad
+from integration.tabular import sha256_of
 from metrics.models import Area, Metric
 from programmes.choices import ImportState, RatingScale
 from programmes.models import GovernanceBody, MetricLink, PlanImport, Programme, Workstream
-from programmes.plan_import import (
-    _sha256,
-    person_for_name,
-    plan_import_apply,
-    plan_import_preview,
-)
-from programmes.plan_parsing import normalise_text, split_leads
+from programmes.plan_import import person_for_name, plan_import_apply, plan_import_preview
+from programmes.plan_import.parsing import normalise_text, split_leads
 from programmes.reference import frameworks_load
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -55,7 +51,7 @@ def _bodies_ensure() -> GovernanceBody:
             acronym=acronym,
             defaults={
                 "name": name,
-                "reports_to": made.get(reports_to),
+                "reports_to": made.get(reports_to) if reports_to else None,
                 "aliases": aliases,
                 "former_names": former,
             },
@@ -143,7 +139,7 @@ def load_demo_data(*, stdout: TextIO) -> None:
         workstreams_created = _workstreams_load(programme)
     content = PLAN_FILE.read_bytes()
     already = PlanImport.objects.filter(
-        programme=programme, sha256=_sha256(content), as_of=AS_OF, state=ImportState.APPLIED
+        programme=programme, sha256=sha256_of(content), as_of=AS_OF, state=ImportState.APPLIED
     ).exists()
     preview = plan_import_preview(
         programme=programme,

@@ -20,7 +20,7 @@ from programmes.models import (
     Programme,
     Workstream,
 )
-from programmes.plan_parsing import PlanDate, PlanParseError, parse_month_date
+from programmes.plan_import.parsing import PlanDate, PlanParseError, parse_month_date
 from programmes.selectors import programme_ratings
 from programmes.templatetags.programme_tags import plan_date_text
 

@@ -1,10 +1,13 @@
 """Forms for plan import and for resolving cross-references an import could not read."""
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
+from django.core.files.uploadedfile import UploadedFile
 
+from integration.dates import today
 from programmes.models import FrameworkCode, Programme, UnresolvedReference
 from programmes.plan_import import (
     ALLOWED_EXTENSIONS,
@@ -49,24 +52,20 @@ class PlanImportUploadForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.content = b""  # the file's bytes, once it is valid
         if not self.is_bound and "as_of" not in self.initial:
-            self.initial["as_of"] = timezone.localdate()
+            self.initial["as_of"] = today()
 
     def clean_as_of(self) -> date:
         value = self.cleaned_data["as_of"]
-        if value > timezone.localdate():
+        if value > today():
             raise forms.ValidationError("The date the file was true cannot be in the future")
         return value
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the largest plan file "
-                f"accepted is {MAX_FILE_BYTES // 1024 // 1024} MB"
-            )
         content = upload.read()
         try:
             plan_file_check(file_name=upload.name, content=content)
@@ -96,31 +95,35 @@ class ReferenceResolveForm(forms.Form):
         empty_label="Choose a code",
     )
 
-    def __init__(self, *args, unresolved: UnresolvedReference, **kwargs):
-        super().__init__(*args, prefix=f"u{unresolved.pk}", **kwargs)
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, unresolved: UnresolvedReference
+    ) -> None:
+        super().__init__(data, prefix=f"u{unresolved.pk}")
         self.unresolved = unresolved
         codes = list(unresolved.framework.codes.all())
         candidates = list(unresolved.candidates.all())
-        self.fields["choice"].choices = [
+        choice = cast(forms.ChoiceField, self.fields["choice"])
+        choice.choices = [
             *((str(c.pk), c.code) for c in candidates),
             (OTHER, "Another code" if candidates else "Choose a code"),
         ]
         where = unresolved.milestone.ref or "this milestone"
-        self.fields["choice"].label = f"Code for “{unresolved.raw_token}” on {where}"
-        other = f"Another code of {unresolved.framework.name} (choose “Another code” above)"
-        self.fields["other_code"].label = other
-        self.fields["other_code"].queryset = FrameworkCode.objects.filter(
-            framework_id=unresolved.framework_id
+        choice.label = f"Code for “{unresolved.raw_token}” on {where}"
+        other_code = cast(forms.ModelChoiceField, self.fields["other_code"])
+        other_code.label = (
+            f"Another code of {unresolved.framework.name} (choose “Another code” above)"
         )
-        self.fields["other_code"].choices = [("", "Choose a code")] + [
+        other_code.queryset = FrameworkCode.objects.filter(framework_id=unresolved.framework_id)
+        other_code.choices = [("", "Choose a code")] + [
             (c.pk, f"{c.code}{' – ' + c.title if c.title else ''}") for c in codes
         ]
         if not candidates:
-            self.fields["choice"].initial = OTHER
+            choice.initial = OTHER
         self.candidate_ids = {str(c.pk) for c in candidates}
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         choice = cleaned.get("choice")
         if choice == OTHER:
             if not cleaned.get("other_code"):

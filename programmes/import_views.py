@@ -1,19 +1,19 @@
 """Plan import in the browser (upload, preview, confirm or discard) and reference review.
 
 Thin views: the forms check input, `programmes.plan_import` and `programmes.reference` do the
-work, and `integration.roles.can_edit_plans` is the only rights check.
+work, and `integration.access.plan_importers` is the only rights check.
 """
-
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from integration.access import plan_importers
+from integration.reports import findings_export_if_requested, findings_tables
 from integration.roles import can_edit_plans
 from programmes.choices import ImportState
 from programmes.import_forms import PlanImportUploadForm, ReferenceResolveForm
@@ -27,22 +27,8 @@ from programmes.plan_import import (
 )
 from programmes.reference import unresolved_reference_resolve
 
-FINDINGS_SHOWN = 500  # a very damaged file still renders quickly; the JSON has them all
 
-
-def plan_editors_only(view):
-    """403 with a page that says why, for anyone who may not change plans."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_edit_plans(request.user):
-            return render(request, "programmes/import/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@plan_editors_only
+@plan_importers
 @require_http_methods(["GET", "POST"])
 def plan_import_upload(request: HttpRequest) -> HttpResponse:
     initial = {}
@@ -77,20 +63,22 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@plan_editors_only
+@plan_importers
 def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan_import = get_object_or_404(
         PlanImport.objects.select_related("programme", "uploaded_by", "decided_by"), pk=pk
     )
     report = plan_import.report
+    if download := findings_export_if_requested(
+        request, report=report, filename=f"plan-import-{plan_import.pk}-findings"
+    ):
+        return download
     context = {
         "plan_import": plan_import,
         "programme": plan_import.programme,
         "report": report,
-        "errors": report.get("errors", [])[:FINDINGS_SHOWN],
-        "warnings": report.get("warnings", [])[:FINDINGS_SHOWN],
-        "more_errors": max(0, len(report.get("errors", [])) - FINDINGS_SHOWN),
-        "more_warnings": max(0, len(report.get("warnings", [])) - FINDINGS_SHOWN),
+        "errors": report.get("errors", []),
+        **findings_tables(request, report),
         "changed": [m for m in report.get("milestones", []) if m["action"] != "unchanged"],
         "can_apply": plan_import.state == ImportState.PREVIEWED and not report.get("errors"),
         "is_previewed": plan_import.state == ImportState.PREVIEWED,
@@ -98,7 +86,7 @@ def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "programmes/import/preview.html", context)
 
 
-@plan_editors_only
+@plan_importers
 @require_POST
 def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     plan_import = get_object_or_404(PlanImport.objects.select_related("programme"), pk=pk)
@@ -118,7 +106,7 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("programmes:plan_import_detail", pk=pk)
 
 
-@plan_editors_only
+@plan_importers
 @require_POST
 def plan_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan_import = get_object_or_404(PlanImport, pk=pk)
@@ -133,7 +121,7 @@ def plan_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _unresolved_rows(programme: Programme):
+def _unresolved_rows(programme: Programme) -> QuerySet[UnresolvedReference]:
     return (
         UnresolvedReference.objects.filter(
             milestone__programme=programme, milestone__removed_on__isnull=True
@@ -151,38 +139,50 @@ def _unresolved_rows(programme: Programme):
 
 @require_http_methods(["GET", "POST"])
 def reference_review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everyone may read the references kept for review; plan editors resolve them."""
+    if request.method == "POST":
+        return _reference_resolve(request, slug)
     programme = get_object_or_404(Programme, slug=slug)
-    can_edit = can_edit_plans(request.user)
-    if request.method == "POST" and not can_edit:
-        return render(request, "programmes/import/forbidden.html", status=403)
     rows = list(_unresolved_rows(programme))
     forms = {row.pk: ReferenceResolveForm(unresolved=row) for row in rows}
-    status = 200
-    if request.method == "POST":
+    return _reference_page(request, programme, rows, forms, status=200)
+
+
+@plan_importers
+def _reference_resolve(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = get_object_or_404(Programme, slug=slug)
+    rows = list(_unresolved_rows(programme))
+    target = next((r for r in rows if str(r.pk) == request.POST.get("unresolved")), None)
+    if target is None:
+        messages.error(request, "That reference is no longer listed; the page has been refreshed.")
+        return redirect("programmes:reference_review", slug=slug)
+    forms = {row.pk: ReferenceResolveForm(unresolved=row) for row in rows}
+    form = forms[target.pk] = ReferenceResolveForm(request.POST, unresolved=target)
+    if form.is_valid():
         try:
-            target = next(r for r in rows if str(r.pk) == request.POST.get("unresolved"))
-        except StopIteration:
-            messages.error(
-                request, "That reference is no longer listed; the page has been refreshed."
+            unresolved_reference_resolve(
+                unresolved=target, code=form.cleaned_data["code"], user=request.user
+            )
+        except ValidationError as exc:
+            form.add_error("choice", exc.messages[0])
+        else:
+            messages.success(
+                request,
+                f"“{target.raw_token}” on {target.milestone.ref or 'the milestone'} "
+                f"now links to {form.cleaned_data['code'].code}.",
             )
             return redirect("programmes:reference_review", slug=slug)
-        form = ReferenceResolveForm(request.POST, unresolved=target)
-        forms[target.pk] = form
-        if form.is_valid():
-            try:
-                unresolved_reference_resolve(
-                    unresolved=target, code=form.cleaned_data["code"], user=request.user
-                )
-            except ValidationError as exc:
-                form.add_error("choice", exc.messages[0])
-            else:
-                messages.success(
-                    request,
-                    f"“{target.raw_token}” on {target.milestone.ref or 'the milestone'} "
-                    f"now links to {form.cleaned_data['code'].code}.",
-                )
-                return redirect("programmes:reference_review", slug=slug)
-        status = 400
+    return _reference_page(request, programme, rows, forms, status=400)
+
+
+def _reference_page(
+    request: HttpRequest,
+    programme: Programme,
+    rows: list[UnresolvedReference],
+    forms: dict[int, ReferenceResolveForm],
+    *,
+    status: int,
+) -> HttpResponse:
     open_rows = [(r, forms[r.pk]) for r in rows if r.resolved_code_id is None]
     done_rows = [r for r in rows if r.resolved_code_id is not None]
     invalid = next((f for _, f in open_rows if f.is_bound and f.errors), None)
@@ -193,7 +193,7 @@ def reference_review(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "open_rows": open_rows,
             "done_rows": done_rows,
-            "can_edit": can_edit,
+            "can_edit": can_edit_plans(request.user),
             "invalid_form": invalid,
         },
         status=status,

@@ -3,6 +3,7 @@ validate → records and findings. No Django here: the metrics services call the
 pass in the metric rules and an area resolver built from the database.
 """
 
+from metrics.ingest.mapping import column_examples, row_labels
 from metrics.ingest.pipeline import empty_records, parse
 from metrics.ingest.profiles import (
     BUILTIN_ALIASES,
@@ -60,6 +61,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "RawTable",
+    "column_examples",
     "empty_records",
     "guess_profile",
     "map_columns",
@@ -68,4 +70,5 @@ __all__ = [
     "profile_from_json",
     "profile_to_json",
     "read_table",
+    "row_labels",
 ]

@@ -1,5 +1,5 @@
 """Step 3 onwards: reshape to one value per row, resolve periods, metrics, kinds and areas, clean
-and validate values, and produce the records with every finding.
+and validate values (`checks`), and produce the records with every finding.
 
 Per-row work is done on whole columns; anything done in Python is done once per distinct text
 (period, metric, area), so a million rows with a few thousand distinct keys stay fast.
@@ -8,22 +8,17 @@ Per-row work is done on whole columns; anything done in Python is done once per 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from metrics.ingest.profiles import (
-    ColumnMap,
-    Profile,
-    default_financial_year,
-    map_columns,
-    normalise_header,
-)
+from metrics.ingest.checks import check_duplicates, check_totals, clean_values
+from metrics.ingest.context import ParseContext, by_key, groups, pair_codes, source_rows
+from metrics.ingest.profiles import Profile, default_financial_year, map_columns, normalise_header
 from metrics.ingest.types import (
     KINDS,
     RECORD_COLUMNS,
-    STATUSES,
     AreaResolver,
     FindingLog,
     IngestResult,
@@ -31,7 +26,6 @@ from metrics.ingest.types import (
     RawTable,
     describe_rows,
 )
-from metrics.ingest.values import Numbers, fmt, read_numbers
 from metrics.periods import Period, PeriodError, parse_period
 
 TEXT_ROLES = ("area_code", "area_name", "period", "financial_year", "month_name", "metric", "kind")
@@ -47,46 +41,6 @@ BUILTIN_KINDS = {
     "baseline": "baseline",
     "target": "target",
 }
-BUILTIN_STATUSES = {
-    "reported": "reported",
-    "final": "reported",
-    "published": "reported",
-    "actual": "reported",
-    "provisional": "provisional",
-    "draft": "provisional",
-    "estimated": "provisional",
-    "suppressed": "suppressed",
-    "missing": "missing",
-}
-
-
-@dataclass
-class _Context:
-    profile: Profile
-    mapping: ColumnMap
-    metrics: dict[str, MetricRule]
-    resolve_area: AreaResolver
-    log: FindingLog
-    periods: list[Period] = field(default_factory=list)
-    skip: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-
-    def period_id(self, period: Period) -> int:
-        """A small integer per distinct period, so rows compare and sort without Python objects."""
-        if period not in self._ids:
-            self._ids[period] = len(self.periods)
-            self.periods.append(period)
-        return self._ids[period]
-
-    def __post_init__(self) -> None:
-        self._ids: dict[Period, int] = {}
-        self._metric_codes: tuple[np.ndarray, list] | None = None
-
-    def metric_codes(self, frame: pd.DataFrame) -> tuple[np.ndarray, list]:
-        """The frame's metric codes factorized once (its metrics are fixed once resolved)."""
-        if self._metric_codes is None:
-            codes, uniques = pd.factorize(frame["metric_code"])
-            self._metric_codes = (codes, list(uniques))
-        return self._metric_codes
 
 
 def empty_records() -> pd.DataFrame:
@@ -108,7 +62,7 @@ def parse(
     rows = len(table.data)
     if log.has_errors:
         return IngestResult(empty_records(), log.finish(), rows)
-    ctx = _Context(profile, mapping, metrics, resolve_area, log)
+    ctx = ParseContext(profile, mapping, metrics, resolve_area, log)
     frame = _reshape(table, ctx)
     bad = np.zeros(len(frame), dtype=bool)
     skip = np.zeros(len(frame), dtype=bool)
@@ -117,9 +71,9 @@ def parse(
     _resolve_metrics(frame, ctx, bad, skip)
     _resolve_kinds(frame, ctx, bad)
     _resolve_areas(frame, ctx, bad, skip)
-    _clean_values(frame, ctx, bad)
-    _check_totals(table, frame, ctx)
-    _check_duplicates(frame, ctx, bad | skip, bad)
+    clean_values(frame, ctx, bad)
+    check_totals(table, frame, ctx)
+    check_duplicates(frame, ctx, bad | skip, bad)
     records = _records(frame, ctx, ~(bad | skip))
     return IngestResult(records, log.finish(), rows)
 
@@ -127,7 +81,7 @@ def parse(
 # --- reshaping -------------------------------------------------------------------------------
 
 
-def _text(table: RawTable, ctx: _Context, role: str) -> pd.Series:
+def _text(table: RawTable, ctx: ParseContext, role: str) -> pd.Series:
     """The trimmed texts of a role's column, or its default, or blanks.
 
     Key texts with spaces or tabs around them are trimmed, and the analyst is told once per
@@ -145,7 +99,7 @@ def _text(table: RawTable, ctx: _Context, role: str) -> pd.Series:
     return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
-def _reshape(table: RawTable, ctx: _Context) -> pd.DataFrame:
+def _reshape(table: RawTable, ctx: ParseContext) -> pd.DataFrame:
     """One row per value: long files as they are, wide files stacked column by column."""
     mapping, profile = ctx.mapping, ctx.profile
     ids = pd.DataFrame({"source_row": table.row_numbers}, index=table.data.index)
@@ -188,40 +142,10 @@ def _warn_untrimmed(table: RawTable, log: FindingLog, name: str, untidy: np.ndar
         )
 
 
-def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
-    """Positions of each distinct code, computed with one sort (not one scan per code)."""
-    order = np.argsort(codes, kind="stable")
-    uniques, starts = np.unique(codes[order], return_index=True)
-    bounds = list(starts[1:]) + [len(order)]
-    return {int(u): order[s:e] for u, s, e in zip(uniques, starts, bounds, strict=True)}
-
-
-def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[int]:
-    """The file rows behind some values, each once: a wide file has many values per row."""
-    return sorted({int(r) for r in frame["source_row"].to_numpy()[positions]})
-
-
-def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[list[tuple[str, str]], np.ndarray]:
-    """The distinct (first, second) pairs and each row's index into them, from the columns'
-    integer codes: joining a million pairs of strings first would cost more than the rest."""
-    first_codes, first_uniques = pd.factorize(first)
-    second_codes, second_uniques = pd.factorize(second)
-    width = max(len(second_uniques), 1)
-    codes, combined = pd.factorize(first_codes.astype(np.int64) * width + second_codes)
-    pairs = [(str(first_uniques[c // width]), str(second_uniques[c % width])) for c in combined]
-    return pairs, codes
-
-
-def _by_key(keys: pd.Series, func: Callable[[str], object]) -> tuple[list[object], np.ndarray]:
-    """Apply `func` once per distinct key; return the answers and each row's index into them."""
-    codes, uniques = pd.factorize(keys)
-    return [func(u) for u in uniques], codes
-
-
 # --- periods ---------------------------------------------------------------------------------
 
 
-def _period_keys(frame: pd.DataFrame, ctx: _Context) -> tuple[pd.Series, Callable, str] | None:
+def _period_keys(frame: pd.DataFrame, ctx: ParseContext) -> tuple[pd.Series, Callable, str] | None:
     """Which texts name the period in this file and how to read one of them."""
     roles, defaults = ctx.mapping.roles, ctx.profile.defaults
     if "period" in roles or ("period" in defaults and "financial_year" not in roles):
@@ -249,7 +173,9 @@ def _fy_and_month(key: str) -> Period:
     return parse_period(year, month_name_context=month)
 
 
-def _resolve_periods(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
+def _resolve_periods(
+    frame: pd.DataFrame, ctx: ParseContext, bad: np.ndarray, skip: np.ndarray
+) -> None:
     if ctx.profile.layout == "wide_months":
         return
     found = _period_keys(frame, ctx)
@@ -267,14 +193,14 @@ def _resolve_periods(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: 
         except PeriodError as exc:
             return exc
 
-    answers, codes = _by_key(keys, read)
+    answers, codes = by_key(keys, read)
     ids = np.array([ctx.period_id(a) if isinstance(a, Period) else -1 for a in answers])
     frame["period_id"] = ids[codes] if len(answers) else -1
-    for index, positions in _groups(codes).items():
+    for index, positions in groups(codes).items():
         answer = answers[index]
         if isinstance(answer, Period):
             continue
-        rows = _rows(frame, positions)
+        rows = source_rows(frame, positions)
         text = str(keys.iloc[positions[0]]).replace("\x1f", " ")
         if answer == "total":
             skip[positions] = True
@@ -294,7 +220,7 @@ def _resolve_periods(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: 
 # --- metrics and kinds -----------------------------------------------------------------------
 
 
-def _metric_lookup(ctx: _Context) -> dict[str, str | None]:
+def _metric_lookup(ctx: ParseContext) -> dict[str, str | None]:
     lookup: dict[str, str | None] = {}
     for rule in ctx.metrics.values():
         for text in (rule.code, rule.name, *rule.aliases):
@@ -305,25 +231,27 @@ def _metric_lookup(ctx: _Context) -> dict[str, str | None]:
     return lookup
 
 
-def _known_codes(ctx: _Context) -> str:
+def _known_codes(ctx: ParseContext) -> str:
     return ", ".join(sorted(ctx.metrics)) or "none"
 
 
-def _resolve_metrics(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
+def _resolve_metrics(
+    frame: pd.DataFrame, ctx: ParseContext, bad: np.ndarray, skip: np.ndarray
+) -> None:
     wide = ctx.profile.layout == "wide_measures"
     texts = frame["metric_fixed"].fillna(frame["metric"]) if wide else frame["metric"]
     lookup = _metric_lookup(ctx)
     sentinel = object()
-    answers, codes = _by_key(texts, lambda t: lookup.get(normalise_header(t), sentinel))
+    answers, codes = by_key(texts, lambda t: lookup.get(normalise_header(t), sentinel))
     codes_out = np.array([a if isinstance(a, str) else None for a in answers], dtype=object)
     frame["metric_code"] = codes_out[codes]
-    for index, positions in _groups(codes).items():
+    for index, positions in groups(codes).items():
         answer, text = answers[index], str(texts.iloc[positions[0]])
-        rows = _rows(frame, positions)
+        rows = source_rows(frame, positions)
         column = (
             frame["value_column"].iloc[positions[0]] if wide else ctx.mapping.roles.get("metric")
         )
-        where = {"row": rows[0], "column": column, "value": text}
+        where: dict[str, Any] = {"row": rows[0], "column": column, "value": text}
         if answer is None:
             skip[positions] = True
             ctx.log.add(
@@ -342,13 +270,13 @@ def _resolve_metrics(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: 
             )
 
 
-def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
+def _resolve_kinds(frame: pd.DataFrame, ctx: ParseContext, bad: np.ndarray) -> None:
     aliases = {normalise_header(k): v for k, v in BUILTIN_KINDS.items()}
     aliases.update({normalise_header(k): v for k, v in ctx.profile.kind_aliases.items()})
     default = ctx.profile.defaults.get("kind", "actual")
     if "kind" not in ctx.mapping.roles:
         # A wide table's row label can carry the kind ('Baseline (15/16 Activity)').
-        answers, codes = _by_key(frame["metric"], lambda t: aliases.get(normalise_header(t)))
+        answers, codes = by_key(frame["metric"], lambda t: aliases.get(normalise_header(t)))
         labels = np.array([a or default for a in answers], dtype=object)[codes]
         frame["kind_code"] = frame["kind_fixed"].fillna(pd.Series(labels, index=frame.index))
         return
@@ -357,14 +285,14 @@ def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
         # A blank kind cell takes the default; any other text must be a known kind.
         return aliases.get(normalise_header(text)) if text else default
 
-    answers, codes = _by_key(frame["kind"], read)
+    answers, codes = by_key(frame["kind"], read)
     frame["kind_code"] = np.array(answers, dtype=object)[codes]
     column = ctx.mapping.roles["kind"]
-    for index, positions in _groups(codes).items():
+    for index, positions in groups(codes).items():
         if answers[index] in KINDS:
             continue
         bad[positions] = True
-        rows, text = _rows(frame, positions), str(frame["kind"].iloc[positions[0]])
+        rows, text = source_rows(frame, positions), str(frame["kind"].iloc[positions[0]])
         ctx.log.add(
             "error",
             f"Kind '{text}' ({describe_rows(rows)}) is not one we know; use "
@@ -378,16 +306,18 @@ def _resolve_kinds(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
 # --- areas -----------------------------------------------------------------------------------
 
 
-def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np.ndarray) -> None:
-    pairs, codes = _pair_codes(frame["area_code"], frame["area_name"])
+def _resolve_areas(
+    frame: pd.DataFrame, ctx: ParseContext, bad: np.ndarray, skip: np.ndarray
+) -> None:
+    pairs, codes = pair_codes(frame["area_code"], frame["area_name"])
     answers = [ctx.resolve_area(code or None, name or None) for code, name in pairs]
     frame["area_resolved"] = np.array([a.code for a in answers], dtype=object)[codes]
     column = ctx.mapping.roles.get("area_code") or ctx.mapping.roles.get("area_name")
-    for index, positions in _groups(codes).items():
+    for index, positions in groups(codes).items():
         match = answers[index]
         if match.kind == "area" and not match.message:
             continue
-        rows = _rows(frame, positions)
+        rows = source_rows(frame, positions)
         code, name = pairs[index]
         label = f"'{code}' ({name})" if code and name else f"'{code or name}'"
         near = (
@@ -396,7 +326,7 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
             else ""
         )
         detail = f" {match.message}" if match.message else ""
-        where = {"row": rows[0], "column": column, "value": code or name}
+        where: dict[str, Any] = {"row": rows[0], "column": column, "value": code or name}
         if match.kind == "area":
             # A known area with a caveat, e.g. abolished in a boundary change: kept, but said.
             ctx.log.add(
@@ -433,278 +363,14 @@ def _resolve_areas(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray, skip: np
             )
 
 
-# --- values ----------------------------------------------------------------------------------
-
-
-def _rule_array(frame: pd.DataFrame, ctx: _Context, attribute: str, default: object) -> np.ndarray:
-    """A metric rule's attribute for every row, looked up once per distinct metric."""
-    codes, uniques = ctx.metric_codes(frame)
-    rules = ctx.metrics
-    looked_up = [getattr(rules[u], attribute) if u in rules else default for u in uniques]
-    by_metric = np.array([default if v is None else v for v in looked_up] + [default], dtype=object)
-    return by_metric[codes]  # code -1 (no metric) takes the default at the end
-
-
-def _clean_values(frame: pd.DataFrame, ctx: _Context, bad: np.ndarray) -> None:
-    numbers = read_numbers(frame["value_raw"])
-    values = numbers.values.copy()
-    frame["numerator_v"] = _extra_number(frame, ctx, "numerator", bad)
-    frame["denominator_v"] = _extra_number(frame, ctx, "denominator", bad)
-    _derive_from_ratio(frame, ctx, values, numbers)
-    status = _statuses(frame, ctx)
-    meaning = _rule_array(frame, ctx, "missing_markers_mean", "missing")
-    empty = numbers.marker & np.isnan(values)
-    zero = empty & (meaning == "zero")
-    values[zero] = 0.0
-    status = np.where(empty & ~zero & (status != "suppressed"), meaning, status)
-    frame["value"], frame["status_code"] = values, status
-    _log_rows(
-        frame, ctx, numbers.bad, "error", "not_number", lambda v: f"'{v}' is not a number.", bad
-    )
-    _log_rows(
-        frame,
-        ctx,
-        empty & ~zero,
-        "warning",
-        "marker",
-        lambda v: f"'{v}' is not a number; stored as {{status}} (no value).",
-        None,
-        status=status,
-    )
-    _log_rows(
-        frame,
-        ctx,
-        zero,
-        "warning",
-        "marker_zero",
-        lambda v: f"'{v}' is not a number; stored as 0, as the metric's rule says.",
-        None,
-    )
-    _check_ranges(frame, ctx, values, bad)
-
-
-def _extra_number(frame: pd.DataFrame, ctx: _Context, role: str, bad: np.ndarray) -> np.ndarray:
-    if role not in ctx.mapping.roles:
-        return np.full(len(frame), np.nan)
-    numbers = read_numbers(frame[f"{role}_raw"])
-    _log_rows(
-        frame,
-        ctx,
-        numbers.bad,
-        "error",
-        f"not_number_{role}",
-        lambda v: f"'{v}' is not a number.",
-        bad,
-        column=ctx.mapping.roles[role],
-        raw=f"{role}_raw",
-    )
-    return numbers.values
-
-
-def _derive_from_ratio(
-    frame: pd.DataFrame, ctx: _Context, values: np.ndarray, numbers: Numbers
-) -> None:
-    """Fill a missing value from numerator / denominator, and warn where a given value
-    disagrees with them by more than rounding."""
-    num, den = frame["numerator_v"].to_numpy(), frame["denominator_v"].to_numpy()
-    if np.isnan(num).all():
-        return
-    unit = _rule_array(frame, ctx, "unit", "count")
-    per = np.where(
-        unit == "percentage",
-        100.0,
-        pd.Series(_rule_array(frame, ctx, "rate_per", 1)).fillna(1).to_numpy(float),
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(den > 0, num / den * per, np.nan)
-    fill = np.isnan(values) & ~np.isnan(ratio)
-    values[fill] = ratio[fill]
-    numbers.marker[fill] = False
-    off = (
-        ~fill & ~np.isnan(ratio) & (np.abs(values - ratio) > np.maximum(0.51, 0.01 * np.abs(ratio)))
-    )
-    _log_rows(
-        frame,
-        ctx,
-        off,
-        "warning",
-        "ratio",
-        lambda v: f"Value '{v}' does not match numerator / denominator.",
-        None,
-    )
-
-
-def _statuses(frame: pd.DataFrame, ctx: _Context) -> np.ndarray:
-    default = ctx.profile.defaults.get("status", "reported")
-    if "status" not in ctx.mapping.roles:
-        return np.full(len(frame), default, dtype=object)
-    aliases = {normalise_header(k): v for k, v in BUILTIN_STATUSES.items()}
-    answers, codes = _by_key(frame["status"], lambda t: aliases.get(normalise_header(t)))
-    unknown = np.array([a is None for a in answers])[codes] & (frame["status"] != "").to_numpy()
-    _log_rows(
-        frame,
-        ctx,
-        unknown,
-        "warning",
-        "status",
-        lambda v: f"Status '{v}' is not one we know ({', '.join(STATUSES)}); stored as reported.",
-        None,
-        column=ctx.mapping.roles["status"],
-        raw="status",
-    )
-    return np.array([a or default for a in answers], dtype=object)[codes]
-
-
-def _check_ranges(frame: pd.DataFrame, ctx: _Context, values: np.ndarray, bad: np.ndarray) -> None:
-    unit = _rule_array(frame, ctx, "unit", "")
-    allow_negative = _rule_array(frame, ctx, "allow_negative", True).astype(bool)
-    with np.errstate(invalid="ignore"):
-        negative = (values < 0) & ~allow_negative
-        percent_out = (unit == "percentage") & ((values < 0) | (values > 100))
-        fractional = (unit == "count") & ~np.isnan(values) & (np.mod(values, 1) != 0)
-    _log_rows(
-        frame,
-        ctx,
-        negative & ~percent_out,
-        "error",
-        "negative",
-        lambda v: f"'{v}' is negative, and this metric cannot be.",
-        bad,
-    )
-    _log_rows(
-        frame,
-        ctx,
-        percent_out,
-        "error",
-        "percent_range",
-        lambda v: f"'{v}' is outside 0–100, and this metric is a percentage.",
-        bad,
-    )
-    _log_rows(
-        frame,
-        ctx,
-        fractional,
-        "warning",
-        "fraction",
-        lambda v: f"'{v}' is a count with a fraction; check it is not an average.",
-        None,
-    )
-    percentages = (unit == "percentage") & ~np.isnan(values) & ~bad
-    if (
-        percentages.any()
-        and np.nanmax(values[percentages]) <= 1
-        and np.nanmax(values[percentages]) > 0
-    ):
-        ctx.log.add(
-            "warning",
-            "All percentage values are between 0 and 1; they look like "
-            "proportions. Multiply by 100 if they are.",
-        )
-
-
-def _log_rows(
-    frame: pd.DataFrame,
-    ctx: _Context,
-    mask: np.ndarray,
-    severity: str,
-    check: str,
-    message: Callable[[str], str],
-    bad: np.ndarray | None,
-    *,
-    column: str | None = None,
-    raw: str = "value_raw",
-    status: np.ndarray | None = None,
-) -> None:
-    """One finding per flagged row (the log caps them), naming the row, column and raw text."""
-    if bad is not None:
-        bad |= mask
-    positions = np.flatnonzero(mask & ~ctx.skip)
-    shown = positions[: ctx.log.cap + 1]
-    for position in shown:
-        text = str(frame[raw].iloc[position])
-        words = message(text.strip())
-        if status is not None:
-            words = words.replace("{status}", str(status[position]))
-        ctx.log.add(
-            severity,
-            words,
-            row=int(frame["source_row"].iloc[position]),
-            column=column or str(frame["value_column"].iloc[position]),
-            value=text,
-            check=check,
-        )
-    ctx.log.add_uncounted(check, len(positions) - len(shown))
-
-
-# --- totals and duplicates -------------------------------------------------------------------
-
-
-def _check_totals(table: RawTable, frame: pd.DataFrame, ctx: _Context) -> None:
-    """A 'Full Year' column is never stored; it is checked against the sum of its months."""
-    if ctx.profile.layout != "wide_months" or not ctx.mapping.totals:
-        return
-    sums = pd.DataFrame({"row": frame["source_row"], "value": frame["value"]}).groupby("row")
-    summed, counted = sums["value"].sum(min_count=1), sums["value"].count()
-    aggregation = dict(
-        zip(frame["source_row"], _rule_array(frame, ctx, "aggregation", ""), strict=False)
-    )
-    for name in ctx.mapping.totals:
-        totals = read_numbers(table.data[name])
-        for position in np.flatnonzero(~np.isnan(totals.values)):
-            row = int(table.row_numbers[position])
-            if aggregation.get(row) != "sum" or row not in summed.index:
-                continue
-            total, months = totals.values[position], summed.loc[row]
-            if np.isnan(months) or abs(total - months) > 0.5:
-                added = fmt(0 if np.isnan(months) else months)
-                ctx.log.add(
-                    "warning",
-                    f"Row {row}: '{name}' is {fmt(total)} but the "
-                    f"{counted.loc[row]} months add up to {added}.",
-                    row=row,
-                    column=name,
-                    value=table.data[name].iloc[position],
-                )
-
-
-def _check_duplicates(
-    frame: pd.DataFrame, ctx: _Context, excluded: np.ndarray, bad: np.ndarray
-) -> None:
-    keys = pd.DataFrame(
-        {
-            "area": frame["area_resolved"],
-            "metric": frame["metric_code"],
-            "kind": frame["kind_code"],
-            "period": frame["period_id"],
-        }
-    )
-    candidates = keys[~excluded]
-    duplicated = candidates.duplicated(keep=False)
-    if not duplicated.any():
-        return
-    positions = candidates.index[duplicated.to_numpy()]
-    clashes = candidates.loc[positions]
-    for _, group in clashes.groupby(list(clashes.columns), sort=False, dropna=False):
-        rows = _rows(frame, group.index.to_numpy())
-        first = group.iloc[0]
-        bad[group.index.to_numpy()] = True
-        ctx.log.add(
-            "error",
-            f"{describe_rows(rows).capitalize()} give the same area, metric, kind "
-            f"and period ({first['area']}, {first['metric']}, {first['kind']}, "
-            f"{ctx.periods[int(first['period'])].label}); keep one.",
-            row=rows[0],
-            check="duplicate",
-        )
-
-
-def _records(frame: pd.DataFrame, ctx: _Context, keep: np.ndarray) -> pd.DataFrame:
+def _records(frame: pd.DataFrame, ctx: ParseContext, keep: np.ndarray) -> pd.DataFrame:
     kept = frame[keep]
     codes = kept["period_id"].to_numpy()
     kinds = np.array([p.kind for p in ctx.periods] or [""], dtype=object)
-    starts = np.array(
-        [np.datetime64(p.start, "D") for p in ctx.periods] or ["NaT"], dtype="datetime64[D]"
-    )
+    starts: np.ndarray = np.array([p.start for p in ctx.periods], dtype="datetime64[D]")
+    if not ctx.periods:
+        # One NaT, so that indexing an empty selection still has a dtype.
+        starts = np.array(["NaT"], dtype="datetime64[D]")
     return pd.DataFrame(
         {
             "area_code": kept["area_resolved"].to_numpy(),

@@ -54,8 +54,16 @@ ROLES = (
     "status",
     "note",
 )
-DEFAULT_KEYS = ("area_code", "area_name", "metric", "kind", "financial_year", "period", "status")
-DEFAULT_KEYS += ("note",)
+DEFAULT_KEYS = (
+    "area_code",
+    "area_name",
+    "metric",
+    "kind",
+    "financial_year",
+    "period",
+    "status",
+    "note",
+)
 DEFAULT_TOTALS = ["Full Year", "Full year", "Total", "Year total", "Annual total"]
 
 BUILTIN_ALIASES: dict[str, list[str]] = {

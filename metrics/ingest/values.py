@@ -43,10 +43,10 @@ MARKERS = frozenset(
 
 @dataclass
 class Numbers:
-    """A column of texts read as numbers: `values` (NaN where there is none), `marker` (a
+    """A column of texts read as numbers: `amounts` (NaN where there is none), `marker` (a
     placeholder such as 'NA' or '*'), `bad` (text that is neither)."""
 
-    values: np.ndarray
+    amounts: np.ndarray
     marker: np.ndarray
     bad: np.ndarray
 
@@ -62,7 +62,7 @@ def read_numbers(column: pd.Series) -> Numbers:
     numbers[~np.isfinite(numbers)] = np.nan
     bad = np.isnan(numbers) & ~marker
     numbers[marker] = np.nan
-    return Numbers(values=numbers[codes], marker=marker[codes], bad=bad[codes])
+    return Numbers(amounts=numbers[codes], marker=marker[codes], bad=bad[codes])
 
 
 def fmt(number: float) -> str:

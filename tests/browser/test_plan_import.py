@@ -34,7 +34,7 @@ def test_pm_uploads_the_demo_plan_sees_the_preview_confirms_and_resolves_a015(pa
     assert page.locator('[data-count="workstreams"]').inner_text() == "9"
     assert page.locator('[data-count="complete"]').inner_text() == "4"
     assert page.locator(".govuk-warning-text").is_visible()
-    warnings = page.locator("#warnings")
+    warnings = page.locator("#warnings + p + .app-table-container, #warnings ~ div").first
     assert warnings.get_by_text("“A015” could be AOI5 or AOI15").is_visible()
     assert Milestone.objects.count() == 0
 

@@ -178,8 +178,8 @@ def test_an_xlsx_plan_imports_with_date_cells_as_day_dates(programme):
                 "1.1",
                 "Share records",
                 "TM",
-                datetime(2018, 8, 1),
-                datetime(2019, 3, 31),
+                datetime(2018, 8, 1),  # noqa: DTZ001 - spreadsheet dates have no zone
+                datetime(2019, 3, 31),  # noqa: DTZ001
                 "G",
             ]
         ],

@@ -1,4 +1,5 @@
-"""Tests for programmes.plan_parsing: the pure functions behind plan import, and the demo plan."""
+"""Tests for programmes.plan_import.parsing: the pure functions behind plan import, and the
+demo plan."""
 
 import csv
 import dataclasses
@@ -8,16 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from programmes.plan_parsing import (
-    AMBER,
-    AMBER_GREEN,
-    AMBER_RED,
-    COMPLETE,
-    GREEN,
-    NOT_RATED,
-    RED,
-    SCALE_DELIVERY_CONFIDENCE,
-    SCALE_RAG,
+from programmes.choices import Rating, RatingScale
+from programmes.plan_import.parsing import (
     Code,
     PlanDate,
     PlanParseError,
@@ -403,45 +396,53 @@ def test_blank_leads_give_no_tokens(text):
 @pytest.mark.parametrize(
     ("text", "rating"),
     [
-        ("G", GREEN), ("Green", GREEN), ("green", GREEN),
-        ("A", AMBER), ("Amber", AMBER), ("AMBER", AMBER),
-        ("R", RED), ("Red", RED),
-        ("A/R", AMBER_RED), ("Amber / Red", AMBER_RED), ("Amber/Red", AMBER_RED),
-        ("AR", AMBER_RED), ("amber-red", AMBER_RED),
-        ("A/G", AMBER_GREEN), ("Amber/Green", AMBER_GREEN), ("AG", AMBER_GREEN),
-        ("Complete", COMPLETE), ("Completed", COMPLETE), ("Done", COMPLETE), ("C", COMPLETE),
-        ("", NOT_RATED), (None, NOT_RATED), ("Not rated", NOT_RATED),
+        ("G", Rating.GREEN), ("Green", Rating.GREEN), ("green", Rating.GREEN),
+        ("A", Rating.AMBER), ("Amber", Rating.AMBER), ("AMBER", Rating.AMBER),
+        ("R", Rating.RED), ("Red", Rating.RED),
+        ("A/R", Rating.AMBER_RED), ("Amber / Red", Rating.AMBER_RED),
+        ("Amber/Red", Rating.AMBER_RED), ("AR", Rating.AMBER_RED), ("amber-red", Rating.AMBER_RED),
+        ("A/G", Rating.AMBER_GREEN), ("Amber/Green", Rating.AMBER_GREEN),
+        ("AG", Rating.AMBER_GREEN),
+        ("Complete", Rating.COMPLETE), ("Completed", Rating.COMPLETE), ("Done", Rating.COMPLETE),
+        ("C", Rating.COMPLETE),
+        ("", Rating.NOT_RATED), (None, Rating.NOT_RATED), ("Not rated", Rating.NOT_RATED),
     ],
 )  # fmt: skip
 def test_status_text_maps_to_a_rating_on_the_five_point_scale(text, rating):
-    parsed = parse_status(text, scale=SCALE_DELIVERY_CONFIDENCE)
+    parsed = parse_status(text, scale=RatingScale.DELIVERY_CONFIDENCE)
     assert (parsed.rating, parsed.unmapped) == (rating, False)
     assert parsed.raw == (text or "")
 
 
 @pytest.mark.parametrize(
     ("text", "rating"),
-    [("G", GREEN), ("Amber", AMBER), ("r", RED), ("Complete", COMPLETE), ("", NOT_RATED)],
+    [
+        ("G", Rating.GREEN),
+        ("Amber", Rating.AMBER),
+        ("r", Rating.RED),
+        ("Complete", Rating.COMPLETE),
+        ("", Rating.NOT_RATED),
+    ],
 )
 def test_three_point_ratings_are_accepted_on_the_rag_scale(text, rating):
-    assert parse_status(text, scale=SCALE_RAG).rating == rating
+    assert parse_status(text, scale=RatingScale.RAG).rating == rating
 
 
 @pytest.mark.parametrize("text", ["A/R", "Amber / Red", "A/G", "Amber/Green"])
 def test_five_point_ratings_are_rejected_on_the_three_point_scale(text):
     with pytest.raises(PlanParseError, match="three-point RAG scale does not have"):
-        parse_status(text, scale=SCALE_RAG)
+        parse_status(text, scale=RatingScale.RAG)
 
 
 def test_unmapped_status_text_is_not_rated_kept_raw_and_flagged():
-    parsed = parse_status("delivery", scale=SCALE_RAG)
-    assert (parsed.rating, parsed.raw, parsed.unmapped) == (NOT_RATED, "delivery", True)
+    parsed = parse_status("delivery", scale=RatingScale.RAG)
+    assert (parsed.rating, parsed.raw, parsed.unmapped) == (Rating.NOT_RATED, "delivery", True)
     assert "“delivery”" in parsed.warning
 
 
 def test_a_blank_status_is_not_rated_without_a_warning():
-    parsed = parse_status("", scale=SCALE_RAG)
-    assert (parsed.rating, parsed.unmapped, parsed.warning) == (NOT_RATED, False, None)
+    parsed = parse_status("", scale=RatingScale.RAG)
+    assert (parsed.rating, parsed.unmapped, parsed.warning) == (Rating.NOT_RATED, False, None)
 
 
 def test_an_unknown_scale_is_a_programming_error():
@@ -504,7 +505,7 @@ def test_the_source_trackers_headers_with_a_workstream_map_cleanly():
 def test_extra_columns_are_warnings_that_name_the_column():
     mapping, findings = map_plan_columns(["Workstream", *SOURCE_HEADERS, "Notes", ""])
     assert "notes" not in mapping
-    assert [(f.level, f.column) for f in findings] == [("warning", "Notes"), ("warning", None)]
+    assert [(f.severity, f.column) for f in findings] == [("warning", "Notes"), ("warning", None)]
     assert "“Notes”" in findings[0].message
     assert "Column 11 has no heading" in findings[1].message
 
@@ -517,14 +518,14 @@ def test_a_missing_required_column_is_an_error(missing, name):
     headers = [h for h in ["Workstream", *SOURCE_HEADERS] if h != missing]
     _mapping, findings = map_plan_columns(headers)
     [error] = findings
-    assert error.level == "error"
+    assert error.severity == "error"
     assert f"no “{name}” column" in error.message
 
 
 def test_two_headers_for_the_same_column_are_an_error():
     _mapping, findings = map_plan_columns(["Workstream", *SOURCE_HEADERS, "Due"])
     [error] = findings
-    assert error.level == "error"
+    assert error.severity == "error"
     assert "“End Date” and “Due”" in error.message
 
 
@@ -535,7 +536,7 @@ def test_a_tracker_with_variant_headers_reads_from_a_file():
     assert set(mapping) == {
         "workstream", "ref", "title", "leads", "start", "end", "status", "governance", "references",
     }  # fmt: skip
-    assert [(f.level, f.column) for f in findings] == [("warning", "Notes")]
+    assert [(f.severity, f.column) for f in findings] == [("warning", "Notes")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,13 +618,17 @@ def test_every_demo_row_parses(plan_rows):
             assert start.value <= end.value, row["Ref"]
         assumed += [d.raw for d in (start, end) if d.assumed_year]
         assert split_leads(row[mapping["leads"]])
-        assert parse_status(row[mapping["status"]], scale=SCALE_RAG).rating == NOT_RATED
+        assert (
+            parse_status(row[mapping["status"]], scale=RatingScale.RAG).rating == Rating.NOT_RATED
+        )
     assert assumed == ["Sept", "Sept", "Sept", "Oct", "Oct", "Dec"]
 
 
 def test_demo_plan_unmapped_statuses_are_the_eleven_delivery_rows(plan_rows):
     unmapped = [
-        r["Ref"] for r in plan_rows if parse_status(r["Status (G/A/R)"], scale=SCALE_RAG).unmapped
+        r["Ref"]
+        for r in plan_rows
+        if parse_status(r["Status (G/A/R)"], scale=RatingScale.RAG).unmapped
     ]
     assert unmapped == [
         "1.8",

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from integration.findings import Finding, findings_report
+from integration.reports import PrintStyle, report_print
 from metrics import services
 from metrics.ingest import Profile, ProfileError, profile_from_json
 from metrics.models import MappingProfile
+
+# "Error (row 4, column 'Value'): …", as the command has always printed.
+PRINT_STYLE = PrintStyle(labels={"error": "Error", "warning": "Warning"})
 
 
 class Command(BaseCommand):
@@ -112,33 +116,26 @@ class Command(BaseCommand):
         return guess_profile(table.header, title_lines=table.title_lines)
 
     def _emit(self, options: dict, report: dict[str, Any]) -> None:
-        if options["report"] == "json":
-            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-            return
-        write = self.stdout.write
         state = report.get("state", "")
-        write(f"{report['file']}: {report['rows']:,} rows read with profile '{report['profile']}'.")
-        verb = "Applied" if state == "applied" else "Would apply"
+        summary = [
+            f"{report['file']}: {report['rows']:,} rows read with profile '{report['profile']}'."
+        ]
         if not report["errors"]:
-            write(
+            verb = "Applied" if state == "applied" else "Would apply"
+            summary.append(
                 f"{verb}: {report['new']:,} new, {report['changed']:,} changed, "
                 f"{report['unchanged']:,} unchanged."
             )
         if report.get("changes_published") and state != "applied":
-            write(f"This changes {report['changed']:,} values that are already published.")
-        for label, items in (("Error", report["errors"]), ("Warning", report["warnings"])):
-            for item in items:
-                where = ", ".join(
-                    part
-                    for part in (
-                        f"row {item['row']}" if item["row"] else "",
-                        f"column '{item['column']}'" if item["column"] else "",
-                    )
-                    if part
-                )
-                write(f"{label}{f' ({where})' if where else ''}: {item['message']}")
-        if report.get("upload_id"):
-            write(f"Upload {report['upload_id']} is {state}.")
+            summary.append(f"This changes {report['changed']:,} values that are already published.")
+        report_print(
+            self.stdout.write,
+            report,
+            json_output=options["report"] == "json",
+            summary=summary,
+            style=PRINT_STYLE,
+            footer=[f"Upload {report['upload_id']} is {state}."] if report.get("upload_id") else [],
+        )
 
 
 def _unreadable(filename: str, message: str) -> dict[str, Any]:
@@ -149,7 +146,6 @@ def _unreadable(filename: str, message: str) -> dict[str, Any]:
         "new": 0,
         "changed": 0,
         "unchanged": 0,
-        "errors": [{"row": None, "column": None, "value": filename, "message": message}],
-        "warnings": [],
+        **findings_report([Finding.error(message, value=filename)]),
         "state": "",
     }

@@ -1,19 +1,27 @@
 """`manage.py import_plan FILE --programme SLUG [--as-of DATE] [--dry-run] [--report json]`."""
 
-import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils import timezone
 
+from integration.dates import today
+from integration.findings import Finding, findings_report
+from integration.reports import PrintStyle, report_print
 from programmes.models import Programme
 from programmes.plan_import import (
     PlanFileError,
     PlanImportError,
     plan_import_apply,
     plan_import_preview,
+    plan_import_programme_create,
+)
+
+# "ERROR: row 4, column “End Date”: …", as the command has always printed.
+PRINT_STYLE = PrintStyle(
+    labels={"error": "ERROR", "warning": "WARNING"}, quote=("“", "”"), brackets=False
 )
 
 
@@ -30,7 +38,7 @@ class Command(BaseCommand):
         "transaction (or only report, with --dry-run). Exits non-zero when the file has errors."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="The plan file (.csv or .xlsx).")
         parser.add_argument("--programme", required=True, help="The programme's slug.")
         parser.add_argument(
@@ -45,11 +53,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", help="The new programme's name (with --create).")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"There is no file {path}.")
-        as_of = options["as_of"] or timezone.localdate()
+        as_of = options["as_of"] or today()
         try:
             # A dry run changes nothing, not even a programme --create would add.
             with transaction.atomic():
@@ -80,7 +88,7 @@ class Command(BaseCommand):
                 f"{len(report['errors'])} error(s) in {path.name}; nothing was imported."
             )
 
-    def _programme(self, options) -> Programme:
+    def _programme(self, options: dict[str, Any]) -> Programme:
         slug = options["programme"]
         programme = Programme.objects.filter(slug=slug).first()
         if programme is not None:
@@ -91,10 +99,10 @@ class Command(BaseCommand):
                 f"There is no programme “{slug}” (known: {known}). Pass --create "
                 "[--name NAME] to create it."
             )
-        return Programme.objects.create(slug=slug, name=options["name"] or slug)
+        return plan_import_programme_create(slug=slug, name=options["name"])
 
     @staticmethod
-    def _file_error_report(slug, path, as_of, message) -> dict:
+    def _file_error_report(slug: str, path: Path, as_of: date, message: str) -> dict[str, Any]:
         return {
             "programme": slug,
             "as_of": as_of.isoformat(),
@@ -105,32 +113,22 @@ class Command(BaseCommand):
             "unchanged": 0,
             "removed": 0,
             "workstreams": [],
-            "errors": [{"row": None, "column": None, "value": path.name, "message": message}],
-            "warnings": [],
+            **findings_report([Finding.error(message, value=path.name)]),
         }
 
-    def _emit(self, options, report: dict) -> None:
-        if options["report"] == "json":
-            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
-            return
+    def _emit(self, options: dict[str, Any], report: dict[str, Any]) -> None:
         verb = "Would import" if options.get("dry_run") else "Imported"
-        self.stdout.write(
+        summary = (
             f"{verb} {report['file']} into {report['programme']} as at {report['as_of']}: "
             f"{report['rows']} rows in {len(report['workstreams'])} workstreams "
             f"({report.get('complete', 0)} complete); {report['created']} created, "
             f"{report['updated']} updated, {report['unchanged']} unchanged, "
             f"{report['removed']} removed."
         )
-        for level in ("errors", "warnings"):
-            for f in report[level]:
-                where = ", ".join(
-                    part
-                    for part in (
-                        f"row {f['row']}" if f["row"] else "",
-                        f"column “{f['column']}”" if f["column"] else "",
-                    )
-                    if part
-                )
-                self.stdout.write(
-                    f"{level[:-1].upper()}: {where + ': ' if where else ''}{f['message']}"
-                )
+        report_print(
+            self.stdout.write,
+            report,
+            json_output=options["report"] == "json",
+            summary=[summary],
+            style=PRINT_STYLE,
+        )

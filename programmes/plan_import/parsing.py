@@ -1,8 +1,9 @@
 """Pure parsing for programme plan import: text, dates, cross-references, leads, status, headers.
 
-Nothing here touches the database or Django. The importer calls these functions cell by cell,
-keeps the raw text beside every parsed value, and turns `PlanParseError` and the findings
-returned here into row-level errors and warnings.
+Nothing here touches the database; ratings and scales are the vocabulary of
+`programmes.choices`. The importer calls these functions cell by cell, keeps the raw text beside
+every parsed value, and turns `PlanParseError` and the findings returned here into row-level
+errors and warnings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, NamedTuple
+
+from integration.findings import Finding
+from programmes.choices import SCALE_DESCRIPTIONS, SCALE_RATINGS, Rating, RatingScale
 
 
 class PlanParseError(ValueError):
@@ -464,43 +468,18 @@ def _looks_like_name(text: str) -> bool:
 # Status
 # --------------------------------------------------------------------------------------------
 
-RED = "red"
-AMBER_RED = "amber_red"
-AMBER = "amber"
-AMBER_GREEN = "amber_green"
-GREEN = "green"
-COMPLETE = "complete"
-NOT_RATED = "not_rated"
-
-SCALE_RAG = "rag"
-SCALE_DELIVERY_CONFIDENCE = "delivery_confidence"
-SCALE_RATINGS: dict[str, tuple[str, ...]] = {
-    SCALE_RAG: (RED, AMBER, GREEN, COMPLETE, NOT_RATED),
-    SCALE_DELIVERY_CONFIDENCE: (RED, AMBER_RED, AMBER, AMBER_GREEN, GREEN, COMPLETE, NOT_RATED),
-}
-SCALE_LABELS = {
-    SCALE_RAG: "three-point RAG scale",
-    SCALE_DELIVERY_CONFIDENCE: "five-point delivery confidence scale",
-}
-RATING_LABELS = {
-    RED: "Red",
-    AMBER_RED: "Amber/Red",
-    AMBER: "Amber",
-    AMBER_GREEN: "Amber/Green",
-    GREEN: "Green",
-    COMPLETE: "Complete",
-    NOT_RATED: "Not rated",
-}
-
 # Keys are status text lower-cased with spaces and hyphens around "/" removed ("amber / red").
+_R = Rating
 _STATUS_WORDS = {
-    "g": GREEN, "green": GREEN,
-    "a": AMBER, "amber": AMBER,
-    "r": RED, "red": RED,
-    "a/r": AMBER_RED, "ar": AMBER_RED, "amber/red": AMBER_RED, "amber red": AMBER_RED,
-    "a/g": AMBER_GREEN, "ag": AMBER_GREEN, "amber/green": AMBER_GREEN, "amber green": AMBER_GREEN,
-    "complete": COMPLETE, "completed": COMPLETE, "done": COMPLETE, "c": COMPLETE,
-    "": NOT_RATED, "not rated": NOT_RATED,
+    "g": _R.GREEN, "green": _R.GREEN,
+    "a": _R.AMBER, "amber": _R.AMBER,
+    "r": _R.RED, "red": _R.RED,
+    "a/r": _R.AMBER_RED, "ar": _R.AMBER_RED, "amber/red": _R.AMBER_RED,
+    "amber red": _R.AMBER_RED,
+    "a/g": _R.AMBER_GREEN, "ag": _R.AMBER_GREEN, "amber/green": _R.AMBER_GREEN,
+    "amber green": _R.AMBER_GREEN,
+    "complete": _R.COMPLETE, "completed": _R.COMPLETE, "done": _R.COMPLETE, "c": _R.COMPLETE,
+    "": _R.NOT_RATED, "not rated": _R.NOT_RATED,
 }  # fmt: skip
 
 
@@ -525,18 +504,22 @@ def parse_status(text: str | None, *, scale: str) -> StatusParse:
     Unrecognised text (the Wiltshire plan's "delivery") maps to not rated with `unmapped` set.
     A rating the scale does not have (Amber/Red on three-point RAG) raises PlanParseError.
     """
-    if scale not in SCALE_RATINGS:
-        raise ValueError(f"Unknown rating scale {scale!r}; expected one of {sorted(SCALE_RATINGS)}")
+    if scale not in RatingScale.values:
+        raise ValueError(
+            f"Unknown rating scale {scale!r}; expected one of {sorted(RatingScale.values)}"
+        )
+    ratings = SCALE_RATINGS[RatingScale(scale)]
     raw = "" if text is None else str(text).strip()
     # "Amber / Red", "Amber-Red" and "amber/red" are the same rating written differently.
     key = re.sub(r"\s*[/-]\s*", "/", normalise_text(raw).lower())
     rating = _STATUS_WORDS.get(key)
     if rating is None:
-        return StatusParse(NOT_RATED, raw, unmapped=True)
-    if rating not in SCALE_RATINGS[scale]:
-        allowed = ", ".join(RATING_LABELS[r] for r in SCALE_RATINGS[scale])
+        return StatusParse(Rating.NOT_RATED, raw, unmapped=True)
+    if rating not in ratings:
+        allowed = ", ".join(r.label for r in ratings)
         raise PlanParseError(
-            f"Status “{raw}” means {RATING_LABELS[rating]}, which the {SCALE_LABELS[scale]} "
+            f"Status “{raw}” means {rating.label}, which the "
+            f"{SCALE_DESCRIPTIONS[RatingScale(scale)]} "
             f"does not have. Use one of: {allowed}."
         )
     return StatusParse(rating, raw)
@@ -590,17 +573,6 @@ _HEADER_INDEX = {
 _UNNAMED = re.compile(r"Unnamed: (\d+)")  # pandas' name for a column with an empty heading
 
 
-@dataclass(frozen=True)
-class Finding:
-    """An import finding, shaped like the JSON report's items (row and column may be None)."""
-
-    level: Literal["error", "warning"]
-    message: str
-    column: str | None = None
-    value: str | None = None
-    row: int | None = None
-
-
 def canonical_header(name: str | None) -> str | None:
     """The canonical column a header stands for ("Due" -> "end"), or None if it is not one."""
     if name is None:
@@ -620,14 +592,14 @@ def map_plan_columns(headers: Iterable[str]) -> tuple[dict[str, str], list[Findi
         text = "" if header is None else str(header)
         canon = canonical_header(text)
         if canon is None:
-            findings.append(Finding("warning", _ignored_message(text, position), text or None))
+            findings.append(Finding.warning(_ignored_message(text, position), column=text or None))
         elif canon in mapping:
-            findings.append(Finding("error", _duplicate_message(text, mapping[canon]), text))
+            findings.append(Finding.error(_duplicate_message(text, mapping[canon]), column=text))
         else:
             mapping[canon] = text
     for canon in REQUIRED_COLUMNS:
         if canon not in mapping:
-            findings.append(Finding("error", _missing_message(canon)))
+            findings.append(Finding.error(_missing_message(canon)))
     return mapping, findings
 
 
