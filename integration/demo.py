@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from typing import TextIO
+from typing import Protocol
 
 from django.contrib.auth.models import Group, User
 
@@ -16,7 +16,13 @@ DEMO_USERS = {
 }
 
 
-def demo_users_ensure(*, stdout: TextIO) -> None:
+class Output(Protocol):
+    """Where the demo loaders say what they did: a management command's stdout or a StringIO."""
+
+    def write(self, msg: str, /) -> object: ...
+
+
+def demo_users_ensure(*, stdout: Output) -> None:
     """Create the demo users in their groups; set passwords from DEMO_PASSWORD when given.
 
     Without DEMO_PASSWORD, new users get one random password, printed once; existing users

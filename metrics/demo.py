@@ -12,11 +12,11 @@ failed by an interrupted run is applied.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from integration.demo import Output
 from integration.models import DemoDataLoad
 from integration.tabular import sha256_of
 from metrics import services
@@ -56,7 +56,7 @@ def demo_profiles_load() -> dict[str, MappingProfile]:
     return profiles
 
 
-def load_demo_data(*, stdout: TextIO) -> None:
+def load_demo_data(*, stdout: Output) -> None:
     """Upload and apply each demo file (or note that it is loaded already)."""
     profiles = demo_profiles_load()
     analyst = get_user_model().objects.filter(username="analyst").first()

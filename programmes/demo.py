@@ -9,11 +9,11 @@ plan's date, so a newcomer sees the plan as its board did.
 import csv
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 from django.conf import settings
 from django.db import transaction
 
+from integration.demo import Output
 from integration.models import DemoDataLoad
 from integration.tabular import sha256_of
 from metrics.models import Area, Metric
@@ -131,7 +131,7 @@ def _metric_links_ensure(programme: Programme) -> None:
             )
 
 
-def load_demo_data(*, stdout: TextIO) -> None:
+def load_demo_data(*, stdout: Output) -> None:
     """Create the Wiltshire demo programme and import its plan; safe to run again."""
     frameworks_load()
     with transaction.atomic():
