@@ -80,6 +80,24 @@ class UploadState(models.TextChoices):
     DISCARDED = "discarded", "Discarded"
     FAILED = "failed", "Failed"
 
+    @property
+    def short_label(self) -> str:
+        """The state as the uploads list's tag says it."""
+        return "Waiting to be applied" if self is UploadState.VALIDATED else self.label
+
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK tag modifier that reinforces the label (never replaces it)."""
+        return f"govuk-tag--{UPLOAD_STATE_COLOURS[self]}"
+
+
+UPLOAD_STATE_COLOURS: dict[str, str] = {
+    UploadState.VALIDATED: "blue",
+    UploadState.APPLIED: "green",
+    UploadState.DISCARDED: "grey",
+    UploadState.FAILED: "red",
+}
+
 
 class OnTrack(models.TextChoices):
     """A metric's status for a financial year, in the national BCF reporting vocabulary."""

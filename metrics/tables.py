@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 
 from integration.people import display_name
 from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from metrics.choices import UploadState
 from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
 
@@ -20,25 +21,14 @@ if TYPE_CHECKING:
     from metrics.pages import Comparison
     from metrics.selectors import AreaValue
 
-STATE_TAGS = {
-    "validated": "govuk-tag--blue",
-    "applied": "govuk-tag--green",
-    "discarded": "govuk-tag--grey",
-    "failed": "govuk-tag--red",
-}
-STATE_WORDS = {
-    "validated": "Waiting to be applied",
-    "applied": "Applied",
-    "discarded": "Discarded",
-    "failed": "Failed",
-}
-
 
 def state_tag(state: str) -> str:
+    """An upload's state as a tag; the words and colour come from UploadState."""
+    known = UploadState(state) if state in UploadState.values else None
     return format_html(
         '<strong class="govuk-tag {}">{}</strong>',
-        STATE_TAGS.get(state, "govuk-tag--grey"),
-        STATE_WORDS.get(state, state),
+        known.tag_class if known else "govuk-tag--grey",
+        known.short_label if known else state,
     )
 
 

@@ -111,3 +111,10 @@ class ImportState(models.TextChoices):
     PREVIEWED = "previewed", "Previewed, not applied"
     APPLIED = "applied", "Applied"
     DISCARDED = "discarded", "Discarded"
+
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK tag modifier that reinforces the label (never replaces it)."""
+        return {"applied": "govuk-tag--green", "discarded": "govuk-tag--grey"}.get(
+            self.value, "govuk-tag--blue"
+        )

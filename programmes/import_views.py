@@ -82,6 +82,7 @@ def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changed": [m for m in report.get("milestones", []) if m["action"] != "unchanged"],
         "can_apply": plan_import.state == ImportState.PREVIEWED and not report.get("errors"),
         "is_previewed": plan_import.state == ImportState.PREVIEWED,
+        "state_tag_class": ImportState(plan_import.state).tag_class,
     }
     return render(request, "programmes/import/preview.html", context)
 
