@@ -1,4 +1,6 @@
+from django.contrib.auth.models import User
 from django.db import models
+from simple_history import register
 
 
 class DemoDataLoad(models.Model):
@@ -13,3 +15,7 @@ class DemoDataLoad(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# Users' roles are their groups: who gave whom which role, and when, is kept like any change.
+register(User, app="integration", m2m_fields=[User.groups.field])

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_tables2",
     "django_filters",
+    # Field-level history of every domain model: who, when, what changed (old -> new).
+    "simple_history",
     "integration",
     "metrics",
     "programmes",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs sign-in unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Records the signed-in user on every history row a request writes.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

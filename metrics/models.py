@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from metrics.choices import (
     Aggregation,
@@ -36,6 +37,8 @@ class Area(models.Model):
         "self", symmetrical=False, blank=True, related_name="predecessors"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -54,6 +57,8 @@ class AreaAlias(models.Model):
         "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["alias"]
         verbose_name_plural = "area aliases"
@@ -70,6 +75,8 @@ class MetricFramework(models.Model):
     starts = models.DateField()
     ends = models.DateField(null=True, blank=True)
     is_current = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-starts"]
@@ -116,6 +123,8 @@ class Metric(models.Model):
     aliases = models.JSONField(default=list, blank=True, help_text="Names used in files.")
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["framework", "position", "code"]
 
@@ -130,6 +139,8 @@ class SeriesBreak(models.Model):
     date = models.DateField(help_text="The first month on the new basis (or after the stop).")
     kind = models.CharField(max_length=30, choices=BreakKind.choices)
     label = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["metric", "date"]
@@ -148,6 +159,8 @@ class MappingProfile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -186,6 +199,9 @@ class Upload(models.Model):
     )
     applied_at = models.DateTimeField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
+
+    # The report can be large; it is kept on the row itself and never changes meaning.
+    history = HistoricalRecords(excluded_fields=["report"])
 
     class Meta:
         ordering = ["-uploaded_at"]

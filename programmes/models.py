@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from programmes.choices import (
     DatePrecision,
@@ -22,6 +23,8 @@ class Organisation(models.Model):
     short_name = models.CharField(max_length=50, blank=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names seen in files.")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -39,6 +42,8 @@ class GovernanceBody(models.Model):
     )
     former_names = models.JSONField(default=list, blank=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other spellings in files.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["acronym"]
@@ -65,6 +70,8 @@ class Person(models.Model):
         related_name="person",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["initials", "name"]
         verbose_name_plural = "people"
@@ -82,6 +89,8 @@ class Framework(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "name"]
@@ -101,6 +110,8 @@ class FrameworkCode(models.Model):
         default=list, blank=True, help_text="Other labels documents use for this code."
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["framework", "position", "code"]
@@ -143,6 +154,8 @@ class Programme(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -160,6 +173,8 @@ class Workstream(models.Model):
     sros = models.ManyToManyField(Person, blank=True, related_name="sro_of")
     sro_text = models.CharField(max_length=300, blank=True, help_text="SROs as written.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["programme", "position", "number"]
@@ -221,6 +236,8 @@ class Milestone(models.Model):
 
     objects = MilestoneQuerySet.as_manager()
 
+    history = HistoricalRecords(m2m_fields=["leads"])
+
     class Meta:
         ordering = ["workstream__position", "position", "id"]
         indexes = [
@@ -240,6 +257,8 @@ class MilestoneReference(models.Model):
     code = models.ForeignKey(FrameworkCode, on_delete=models.CASCADE)
     raw_token = models.CharField(max_length=50, blank=True)
     auto_corrected = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -267,6 +286,8 @@ class UnresolvedReference(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -301,6 +322,8 @@ class StatusUpdate(models.Model):
         max_length=10, choices=StatusSource.choices, default=StatusSource.BROWSER
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-as_of", "-recorded_at", "-id"]
@@ -351,6 +374,9 @@ class PlanImport(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    # The report can be large; it is kept on the row itself and never changes meaning.
+    history = HistoricalRecords(excluded_fields=["report"])
+
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         indexes = [
@@ -382,6 +408,8 @@ class MetricLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["workstream", "metric__position"]

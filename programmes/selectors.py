@@ -194,7 +194,7 @@ def milestone_detail(programme: Programme, pk: int) -> Milestone:
                 queryset=StatusUpdate.objects.select_related("author").order_by(
                     "-as_of", "-recorded_at", "-id"
                 ),
-                to_attr="history",
+                to_attr="status_history",
             ),
         ),
         pk=pk,

@@ -121,7 +121,7 @@ def test_milestone_page_query_count_is_constant(pm_client, django_assert_num_que
     with django_assert_num_queries(DETAIL_QUERIES):
         response = pm_client.get(url)
         assert response.status_code == 200
-    assert len(response.context["milestone"].history) == max(1, n // 10)
+    assert len(response.context["milestone"].status_history) == max(1, n // 10)
     assert len(response.context["milestone"].sub_step_list) == len(range(6, n, 7))
 
 
