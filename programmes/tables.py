@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from integration.exports import Column
 from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from integration.templatetags.integration_tags import govuk_tag
 from programmes import rules
 from programmes.choices import RATING_SEVERITY, Rating, rating_label, tag_colour
 from programmes.models import Milestone, Programme
@@ -244,3 +245,69 @@ MILESTONE_EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("parent_ref", lambda m: m.parent.ref if m.parent_id else ""),
     Column("status_as_of", lambda m: m.status_as_of),
 )
+
+
+# --- the programme list, overview and milestone history ---------------------------------------
+
+_NUMERIC = {
+    "th": {
+        **cast(dict[str, Any], GOVUK_TABLE_ATTRS["th"]),
+        "class": "govuk-table__header govuk-table__header--numeric",
+    },
+    "td": {"class": "govuk-table__cell govuk-table__cell--numeric"},
+}
+_HIDDEN_CAPTION = "govuk-table__caption govuk-table__caption--m govuk-visually-hidden"
+
+
+class CaptionedTable(GovukTable):
+    """A GOV.UK table with a caption and, when `row_header`, its first column as row headers.
+    Rows are the ones the page has already fetched, in the page's order: no sorting."""
+
+    caption = ""
+    caption_class = "govuk-table__caption govuk-table__caption--m"
+    row_header = False
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+        template_name = "includes/table_captioned.html"
+
+
+def rating_counts_html(ratings: Any) -> SafeString:
+    """Counts beside a tag naming each rating (never colour alone), the zero counts left out."""
+    items = format_html_join(
+        "", "<li>{} {}</li>", ((_tag(rc.rating), rc.count) for rc in ratings if rc.count)
+    )
+    return format_html('<ul class="govuk-list app-rating-list">{}</ul>', items)
+
+
+class ProgrammeTable(CaptionedTable):
+    """The programme list: each programme with its milestone count at each rating."""
+
+    caption = "Programmes with the number of milestones at each rating"
+    caption_class = _HIDDEN_CAPTION
+    row_header = True
+
+    name = tables.Column(verbose_name="Programme", empty_values=())
+    area = tables.Column(verbose_name="Area", empty_values=())
+    reporting_date = tables.Column(verbose_name="Reporting date", empty_values=())
+    milestone_total = tables.Column(verbose_name="Milestones", attrs=_NUMERIC)
+    ratings = tables.Column(verbose_name="Ratings", empty_values=())
+
+    def render_name(self, record: Programme) -> SafeString:
+        link = format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("programmes:programme_detail", args=[record.slug]),
+            record.name,
+        )
+        if record.is_demo:
+            return format_html("{} {}", link, govuk_tag("Demo", "govuk-tag--grey"))
+        return link
+
+    def render_area(self, record: Programme) -> str:
+        return record.area or "Not given"
+
+    def render_reporting_date(self, record: Programme) -> str:
+        return plan_date_text(record.reporting_date) if record.reporting_date else "Today"
+
+    def render_ratings(self, record: Any) -> SafeString:
+        return rating_counts_html(record.ratings)
