@@ -311,3 +311,51 @@ class ProgrammeTable(CaptionedTable):
 
     def render_ratings(self, record: Any) -> SafeString:
         return rating_counts_html(record.ratings)
+
+
+def _people_or_text(people: Any, text: str) -> str:
+    """Linked people's names, else the name as written (the workstream and history pages)."""
+    return ", ".join(str(p) for p in people) or text
+
+
+class WorkstreamMilestoneTable(CaptionedTable):
+    """A workstream's milestones, in plan order, with their ratings."""
+
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    ref = tables.Column(verbose_name="Ref", empty_values=())
+    title = tables.Column(verbose_name="Milestone", empty_values=())
+    leads = tables.Column(verbose_name="Leads", empty_values=())
+    end = tables.Column(
+        verbose_name="End",
+        empty_values=(),
+        attrs={"td": {"class": "govuk-table__cell app-nowrap"}},
+    )
+    rating = tables.Column(verbose_name="Rating", empty_values=())
+
+    class Meta(CaptionedTable.Meta):
+        empty_text = "No milestones yet."
+
+    def __init__(self, data: Any, *, programme: Programme, caption: str) -> None:
+        self.programme = programme
+        self.caption = caption
+        super().__init__(data)
+
+    def render_ref(self, record: Milestone) -> str:
+        return record.ref or "–"
+
+    def render_title(self, record: Milestone) -> SafeString:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("programmes:milestone_detail", args=[self.programme.slug, record.pk]),
+            record.title,
+        )
+
+    def render_leads(self, record: Milestone) -> str:
+        return _people_or_text(record.leads.all(), record.lead_text)
+
+    def render_end(self, record: Milestone) -> str:
+        return plan_date_text(record.baseline_end, record.baseline_end_precision)
+
+    def render_rating(self, record: Milestone) -> str:
+        return _tag(record.rating)
