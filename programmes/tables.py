@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -18,6 +18,10 @@ from programmes import rules
 from programmes.choices import RATING_SEVERITY, Rating, rating_label, tag_colour
 from programmes.models import Milestone, Programme
 from programmes.templatetags.programme_tags import plan_date_text
+
+if TYPE_CHECKING:
+    from programmes.metric_links import LinkedMetric
+    from programmes.selectors import WorkstreamRow
 
 PLAN_ORDER = ("workstream__position", "workstream__number", "position", "id")
 
@@ -359,3 +363,100 @@ class WorkstreamMilestoneTable(CaptionedTable):
 
     def render_rating(self, record: Milestone) -> str:
         return _tag(record.rating)
+
+
+class _RatingCountColumn(tables.Column):
+    """How many of a workstream's milestones have the rating at `index` on the programme's scale."""
+
+    def __init__(self, index: int, label: str) -> None:
+        super().__init__(verbose_name=label, empty_values=(), attrs=_NUMERIC)
+        self.index = index
+
+    def render(self, record: WorkstreamRow) -> int:
+        return record.ratings[self.index].count
+
+
+class WorkstreamOverviewTable(CaptionedTable):
+    """The programme overview: a row per workstream with its SROs, a count per rating on the
+    programme's scale (one column each), the worst rating, overdue and linked metrics."""
+
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+    row_header = True
+
+    workstream = tables.Column(verbose_name="Workstream", empty_values=())
+    sros = tables.Column(verbose_name="SROs", empty_values=())
+    worst = tables.Column(verbose_name="Worst rating", empty_values=())
+    overdue = tables.Column(verbose_name="Overdue", empty_values=(), attrs=_NUMERIC)
+    total = tables.Column(verbose_name="Total", attrs=_NUMERIC)
+    metrics = tables.Column(
+        verbose_name="Metrics it aims to move",
+        empty_values=(),
+        attrs={"td": {"class": "govuk-table__cell govuk-body-s"}},
+    )
+
+    class Meta(CaptionedTable.Meta):
+        sequence = ("workstream", "sros", "...", "worst", "overdue", "total", "metrics")
+        empty_text = "This programme has no workstreams yet."
+
+    def __init__(
+        self,
+        rows: list[WorkstreamRow],
+        *,
+        programme: Programme,
+        ratings: tuple[Rating, ...],
+        linked_metrics: dict[int, list[LinkedMetric]],
+        caption: str,
+    ) -> None:
+        self.programme = programme
+        self.linked_metrics = linked_metrics
+        self.caption = caption
+        extra = [(f"rating_{i}", _RatingCountColumn(i, r.label)) for i, r in enumerate(ratings)]
+        super().__init__(rows, extra_columns=extra)
+
+    def render_workstream(self, record: WorkstreamRow) -> SafeString:
+        ws = record.workstream
+        return format_html(
+            '<a class="govuk-link" href="{}">{}. {}</a>',
+            reverse("programmes:workstream_detail", args=[self.programme.slug, ws.number]),
+            ws.number,
+            ws.name,
+        )
+
+    def render_sros(self, record: WorkstreamRow) -> str:
+        return _people_or_text(record.sros, record.workstream.sro_text or "Not given")
+
+    def render_worst(self, record: WorkstreamRow) -> str:
+        return _tag(record.worst) if record.worst else "No milestones"
+
+    def render_overdue(self, record: WorkstreamRow) -> str:
+        if not record.overdue:
+            return "0"
+        url = reverse("programmes:milestone_list", args=[self.programme.slug])
+        return format_html(
+            '<a class="govuk-link" href="{}?workstream={}&amp;overdue=yes">{}'
+            '<span class="govuk-visually-hidden"> overdue in {}</span></a>',
+            url,
+            record.workstream.pk,
+            record.overdue,
+            record.workstream.name,
+        )
+
+    def render_metrics(self, record: WorkstreamRow) -> str:
+        items = self.linked_metrics.get(record.workstream.pk) or []
+        if not items:
+            return "None linked"
+        return format_html_join(
+            "",
+            '<a class="govuk-link" href="{}">{}</a>: {}<br>',
+            (
+                (
+                    reverse(
+                        "metrics:metric_detail",
+                        args=[item.link.area.code, item.link.metric.code],
+                    ),
+                    item.link.metric.short_name,
+                    govuk_tag(item.status.label, item.status.tag_class),
+                )
+                for item in items
+            ),
+        )
