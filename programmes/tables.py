@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 
 from integration.exports import Column
 from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes import rules
 from programmes.choices import RATING_SEVERITY, Rating, rating_label, tag_colour
-from programmes.models import Milestone, Programme
+from programmes.models import Milestone, Programme, StatusUpdate
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
@@ -459,4 +462,63 @@ class WorkstreamOverviewTable(CaptionedTable):
                 )
                 for item in items
             ),
+        )
+
+
+def _text_or_dash(text: str) -> str:
+    """Multi-line text as written (line breaks kept, escaped), or a dash when there is none."""
+    return linebreaksbr(text, autoescape=True) or "–"
+
+
+class StatusHistoryTable(CaptionedTable):
+    """A milestone's status updates, newest first, with who recorded each and how."""
+
+    caption = "Status updates, newest first"
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    as_of = tables.Column(verbose_name="As at", empty_values=())
+    rating = tables.Column(verbose_name="Rating", empty_values=())
+    narrative = tables.Column(verbose_name="Progress", empty_values=())
+    cause = tables.Column(verbose_name="Cause", empty_values=())
+    path_to_green = tables.Column(verbose_name="Path to green", empty_values=())
+    forecast_end = tables.Column(verbose_name="Forecast end", empty_values=())
+    recorded_by = tables.Column(verbose_name="Recorded by", empty_values=())
+
+    def render_as_of(self, record: StatusUpdate) -> str:
+        return plan_date_text(record.as_of)
+
+    def render_rating(self, record: StatusUpdate) -> str:
+        if record.rating_raw:
+            return format_html(
+                '{}<br><span class="govuk-body-s">Imported as “{}”</span>',
+                _tag(record.rating),
+                record.rating_raw,
+            )
+        return _tag(record.rating)
+
+    def render_narrative(self, record: StatusUpdate) -> str:
+        return _text_or_dash(record.narrative)
+
+    def render_cause(self, record: StatusUpdate) -> str:
+        return _text_or_dash(record.cause)
+
+    def render_path_to_green(self, record: StatusUpdate) -> str:
+        return _text_or_dash(record.path_to_green)
+
+    def render_forecast_end(self, record: StatusUpdate) -> str:
+        when = plan_date_text(record.forecast_end) or "–"
+        if record.forecast_reason:
+            return format_html(
+                '{}<br><span class="govuk-body-s">Why later: {}</span>',
+                when,
+                record.forecast_reason,
+            )
+        return when
+
+    def render_recorded_by(self, record: StatusUpdate) -> str:
+        return format_html(
+            '{}<br><span class="govuk-body-s">{} · {}</span>',
+            record.author_name or "Unknown",
+            date_format(localtime(record.recorded_at), "j M Y, H:i"),
+            record.get_source_display(),
         )
