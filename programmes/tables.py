@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from integration.exports import Column
@@ -23,6 +24,11 @@ from programmes.models import Milestone, Programme, StatusUpdate
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
+    from programmes.board_reports.worklist import (
+        ProgrammeSummary,
+        ProgrammeWorklist,
+        WorklistItem,
+    )
     from programmes.metric_links import LinkedMetric
     from programmes.selectors import WorkstreamRow
 
@@ -268,7 +274,9 @@ _HIDDEN_CAPTION = "govuk-table__caption govuk-table__caption--m govuk-visually-h
 
 class CaptionedTable(GovukTable):
     """A GOV.UK table with a caption and, when `row_header`, its first column as row headers.
-    Rows are the ones the page has already fetched, in the page's order: no sorting."""
+    Rows are the ones the page has already fetched, in the page's order: no sorting.
+    django-tables2 reads only a class's own Meta: each subclass declares
+    `class Meta(CaptionedTable.Meta)`, or it gets none of these settings."""
 
     caption = ""
     caption_class = "govuk-table__caption govuk-table__caption--m"
@@ -293,6 +301,9 @@ class ProgrammeTable(CaptionedTable):
     caption = "Programmes with the number of milestones at each rating"
     caption_class = _HIDDEN_CAPTION
     row_header = True
+
+    class Meta(CaptionedTable.Meta):
+        pass
 
     name = tables.Column(verbose_name="Programme", empty_values=())
     area = tables.Column(verbose_name="Area", empty_values=())
@@ -484,6 +495,9 @@ class StatusHistoryTable(CaptionedTable):
     forecast_end = tables.Column(verbose_name="Forecast end", empty_values=())
     recorded_by = tables.Column(verbose_name="Recorded by", empty_values=())
 
+    class Meta(CaptionedTable.Meta):
+        pass
+
     def render_as_of(self, record: StatusUpdate) -> str:
         return plan_date_text(record.as_of)
 
@@ -521,4 +535,111 @@ class StatusHistoryTable(CaptionedTable):
             record.author_name or "Unknown",
             date_format(localtime(record.recorded_at), "j M Y, H:i"),
             record.get_source_display(),
+        )
+
+
+# --- the home page ------------------------------------------------------------------------------
+
+WORKLIST_ROWS = 25  # the home page shows this many; the exception report has them all
+
+
+class WorklistTable(CaptionedTable):
+    """A programme manager's milestones due, overdue or stale in one programme (the first
+    WORKLIST_ROWS), with a link to update each one's status."""
+
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    milestone = tables.Column(verbose_name="Milestone", empty_values=())
+    leads = tables.Column(verbose_name="Leads", empty_values=())
+    why = tables.Column(
+        verbose_name="Why",
+        empty_values=(),
+        attrs={"td": {"class": "govuk-table__cell govuk-body-s"}},
+    )
+    action = tables.Column(
+        verbose_name=mark_safe('<span class="govuk-visually-hidden">Action</span>'),
+        empty_values=(),
+    )
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def __init__(self, worklist: ProgrammeWorklist) -> None:
+        self.programme = worklist.programme
+        self.caption = f"Milestones needing attention in {worklist.programme.name}"
+        super().__init__(worklist.items[:WORKLIST_ROWS])
+
+    def render_milestone(self, record: WorklistItem) -> str:
+        m = record.milestone
+        html = format_html(
+            '<strong>{}</strong> <a class="govuk-link" href="{}">{}</a>',
+            m.ref or "(no ref)",
+            reverse("programmes:milestone_detail", args=[self.programme.slug, m.pk]),
+            Truncator(m.title).words(18),
+        )
+        if record.led_by_user:
+            return format_html("{} {}", html, govuk_tag("You lead this", "govuk-tag--blue"))
+        return html
+
+    def render_leads(self, record: WorklistItem) -> str:
+        return _people_or_text(record.milestone.leads.all(), record.milestone.lead_text)
+
+    def render_why(self, record: WorklistItem) -> str:
+        return "; ".join(record.labels)
+
+    def render_action(self, record: WorklistItem) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">Update status'
+            '<span class="govuk-visually-hidden"> of {}</span></a>',
+            reverse("programmes:status_update", args=[self.programme.slug, record.milestone.pk]),
+            record.milestone.ref,
+        )
+
+
+class ProgrammeSummaryTable(CaptionedTable):
+    """Each programme with how many of its milestones are exceptions, and why."""
+
+    caption = "Programmes and their exceptions"
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    programme = tables.Column(verbose_name="Programme", empty_values=())
+    as_of = tables.Column(verbose_name="Reports as at", empty_values=())
+    exceptions = tables.Column(
+        verbose_name="Milestones needing attention", empty_values=(), attrs=_NUMERIC
+    )
+    of_which = tables.Column(
+        verbose_name="Of which",
+        empty_values=(),
+        attrs={"td": {"class": "govuk-table__cell govuk-body-s"}},
+    )
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def render_programme(self, record: ProgrammeSummary) -> str:
+        p = record.programme
+        link = format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("programmes:programme_detail", args=[p.slug]),
+            p.name,
+        )
+        if p.is_demo:
+            return format_html("{} {}", link, govuk_tag("Demo data", "govuk-tag--orange"))
+        return link
+
+    def render_as_of(self, record: ProgrammeSummary) -> str:
+        return date_format(record.report.as_of, "j M Y")
+
+    def render_exceptions(self, record: ProgrammeSummary) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}'
+            '<span class="govuk-visually-hidden"> exceptions in {}</span></a>',
+            reverse("programmes:exception_report", args=[record.programme.slug]),
+            len(record.report.rows),
+            record.programme.name,
+        )
+
+    def render_of_which(self, record: ProgrammeSummary) -> str:
+        return format_html_join(
+            "", "{}: {}<br>", ((label, n) for label, n in record.report.summary if n)
         )
