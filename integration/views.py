@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from integration import roles
 from programmes import board_reports
+from programmes.tables import WORKLIST_ROWS, ProgrammeSummaryTable, WorklistTable
 
 
 @require_GET
@@ -30,4 +31,14 @@ def home(request: HttpRequest) -> HttpResponse:
     worklists = []
     if roles.can_edit_plans(request.user):
         worklists = board_reports.manager_worklist(request.user, summaries)
-    return render(request, "home.html", {"summaries": summaries, "worklists": worklists})
+    return render(
+        request,
+        "home.html",
+        {
+            "summaries": summaries,
+            "summary_table": ProgrammeSummaryTable(summaries),
+            "worklists": worklists,
+            "worklist_rows": WORKLIST_ROWS,
+            "worklist_tables": [(wl, WorklistTable(wl)) for wl in worklists],
+        },
+    )

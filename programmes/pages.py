@@ -12,6 +12,8 @@ from programmes import selectors
 from programmes.forms import MilestoneForm
 from programmes.metric_links import programme_linked_metrics
 from programmes.models import Milestone, Programme
+from programmes.tables import WorkstreamOverviewTable
+from programmes.templatetags.programme_tags import day_date
 
 # The conflict page lists these fields by the labels of the objects chosen, not their ids.
 _MANY = ("leads", "references")
@@ -21,6 +23,12 @@ _ONE = ("workstream", "parent", "governance_body")
 def programme_overview(programme: Programme) -> dict[str, Any]:
     """The programme page: a row per workstream, totals, the scale and the linked metrics."""
     rows, as_of = selectors.programme_overview(programme)
+    ratings = selectors.programme_ratings(programme)
+    linked_metrics = programme_linked_metrics(programme)
+    caption = (
+        "Workstreams with their senior responsible owners, ratings and overdue milestones "
+        f"as at {day_date(as_of)}"
+    )
     return {
         "programme": programme,
         "rows": rows,
@@ -29,8 +37,15 @@ def programme_overview(programme: Programme) -> dict[str, Any]:
             "milestones": sum(r.total for r in rows),
             "overdue": sum(r.overdue for r in rows),
         },
-        "ratings": selectors.programme_ratings(programme),
-        "linked_metrics": programme_linked_metrics(programme),
+        "ratings": ratings,
+        "linked_metrics": linked_metrics,
+        "table": WorkstreamOverviewTable(
+            rows,
+            programme=programme,
+            ratings=ratings,
+            linked_metrics=linked_metrics,
+            caption=caption,
+        ),
     }
 
 

@@ -29,7 +29,12 @@ from programmes.choices import rating_label
 from programmes.filtersets import MilestoneFilterSet
 from programmes.forms import MilestoneForm, StatusUpdateForm
 from programmes.models import Milestone, Programme
-from programmes.tables import MILESTONE_EXPORT_COLUMNS, MilestoneTable
+from programmes.tables import (
+    MILESTONE_EXPORT_COLUMNS,
+    MilestoneTable,
+    ProgrammeTable,
+    StatusHistoryTable,
+)
 
 PER_PAGE = 50
 
@@ -53,7 +58,11 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
 @require_GET
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = selectors.programme_list_rows(request.user)
-    return render(request, "programmes/programme_list.html", {"programmes": programmes})
+    return render(
+        request,
+        "programmes/programme_list.html",
+        {"programmes": programmes, "table": ProgrammeTable(programmes)},
+    )
 
 
 @require_GET
@@ -109,7 +118,12 @@ def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "programmes/milestone_detail.html",
-        {"programme": programme, "milestone": milestone, "as_of": as_of},
+        {
+            "programme": programme,
+            "milestone": milestone,
+            "as_of": as_of,
+            "history_table": StatusHistoryTable(list(getattr(milestone, "status_history", ()))),
+        },
     )
 
 

@@ -11,6 +11,8 @@ from programmes import rules, services
 from programmes.forms import MetricLinkForm
 from programmes.metric_links import workstream_linked_metrics
 from programmes.models import MetricLink, Workstream
+from programmes.tables import WorkstreamMilestoneTable
+from programmes.templatetags.programme_tags import day_date
 from programmes.views import add_service_errors, signed_in_user
 
 
@@ -57,6 +59,7 @@ def _workstream_page(
     milestones = (
         workstream.milestones.current().prefetch_related("leads").order_by("position", "id")
     )
+    as_of = rules.reporting_date(workstream.programme)
     return render(
         request,
         "programmes/workstream_detail.html",
@@ -64,9 +67,14 @@ def _workstream_page(
             "programme": workstream.programme,
             "workstream": workstream,
             "milestones": milestones,
+            "table": WorkstreamMilestoneTable(
+                list(milestones),
+                programme=workstream.programme,
+                caption=f"Milestones of {workstream.name}, ratings as at {day_date(as_of)}",
+            ),
             "linked": workstream_linked_metrics(workstream),
             "form": form,
-            "as_of": rules.reporting_date(workstream.programme),
+            "as_of": as_of,
         },
         status=400 if form.errors else 200,
     )
