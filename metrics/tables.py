@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from metrics.periods import Period
 
 if TYPE_CHECKING:
     from metrics.pages import Comparison
-    from metrics.selectors import AreaValue
+    from metrics.selectors import AreaValue, Provenance
 
 
 def state_tag(state: str) -> str:
@@ -236,3 +237,75 @@ class ComparisonTable(GovukTable):
 
     def render_value(self, value: float) -> str:
         return floatformat(value, "-2g")
+
+
+# --- the metric page: where each value came from ---------------------------------------------
+
+_ROW_HEADER = {"class": "govuk-table__header", "scope": "row"}
+
+
+def _figure(value: float | None, none: str = "–") -> str:
+    return none if value is None else floatformat(value, "-2g")
+
+
+def _when(value, fmt: str = "j M Y H:i") -> str:
+    return date_filter(localtime(value), fmt) if value else ""
+
+
+class CaptionedTable(GovukTable):
+    """A GOV.UK table with a caption, row headers (`_ROW_HEADER` columns) and, if set, a footer
+    template. Subclasses set `caption` and `caption_class`."""
+
+    caption = ""
+    caption_class = "govuk-table__caption govuk-table__caption--m"
+    footer_template = ""
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+        template_name = "includes/table_captioned.html"
+
+
+class ProvenanceTable(CaptionedTable):
+    """Where each value on the metric page came from: the upload, when, by whom, and earlier
+    versions. Rows are `selectors.Provenance`."""
+
+    caption = "Source of each value"
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    period = tables.Column(
+        verbose_name="Period", accessor="period_label", attrs={"td": _ROW_HEADER}
+    )
+    kind = tables.Column(verbose_name="Kind", accessor="kind_label")
+    value = tables.Column(
+        verbose_name="Value",
+        accessor="current__value",
+        empty_values=(),
+        attrs={"th": _NUMERIC_TH, "td": _NUMERIC_TD},
+    )
+    upload = tables.TemplateColumn(
+        verbose_name="Upload",
+        template_code=(
+            '<a class="govuk-link" '
+            "href=\"{% url 'metrics:upload_detail' record.current.upload_id %}\">"
+            "{{ record.current.upload_name }}</a>{% if record.current.note %}<br>"
+            '<span class="govuk-body-s">{{ record.current.note }}</span>{% endif %}'
+        ),
+    )
+    uploaded = tables.Column(verbose_name="Uploaded", accessor="current__uploaded_at")
+    history = tables.TemplateColumn(
+        verbose_name="History",
+        template_name="metrics/includes/provenance_history.html",
+    )
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "class": "govuk-table govuk-table--small-text-until-tablet"}
+
+    def render_kind(self, value: str, record: Provenance) -> str:
+        status = record.current.status
+        return value if status == "Reported" else f"{value} ({status.lower()})"
+
+    def render_value(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_uploaded(self, value, record: Provenance) -> str:
+        return f"{_when(value)} by {record.current.uploaded_by}"
