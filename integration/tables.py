@@ -29,3 +29,20 @@ class GovukTable(tables.Table):
         attrs = GOVUK_TABLE_ATTRS
         row_attrs = {"class": "govuk-table__row"}
         template_name = "includes/table.html"
+
+
+# A column whose cells are row headers: includes/table_captioned.html renders them as <th>.
+ROW_HEADER = {"class": "govuk-table__header", "scope": "row"}
+
+
+class CaptionedTable(GovukTable):
+    """A GOV.UK table with a caption, row headers (`ROW_HEADER` columns) and, if set, a footer
+    template. Subclasses set `caption` and `caption_class`."""
+
+    caption = ""
+    caption_class = "govuk-table__caption govuk-table__caption--m"
+    footer_template = ""
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+        template_name = "includes/table_captioned.html"

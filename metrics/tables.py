@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from integration.people import display_name
-from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from integration.tables import GOVUK_TABLE_ATTRS, ROW_HEADER, CaptionedTable, GovukTable
 from metrics.choices import UploadState
 from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
@@ -241,8 +241,6 @@ class ComparisonTable(GovukTable):
 
 # --- the metric page: where each value came from ---------------------------------------------
 
-_ROW_HEADER = {"class": "govuk-table__header", "scope": "row"}
-
 
 def _figure(value: float | None, none: str = "–") -> str:
     return none if value is None else floatformat(value, "-2g")
@@ -252,19 +250,6 @@ def _when(value, fmt: str = "j M Y H:i") -> str:
     return date_filter(localtime(value), fmt) if value else ""
 
 
-class CaptionedTable(GovukTable):
-    """A GOV.UK table with a caption, row headers (`_ROW_HEADER` columns) and, if set, a footer
-    template. Subclasses set `caption` and `caption_class`."""
-
-    caption = ""
-    caption_class = "govuk-table__caption govuk-table__caption--m"
-    footer_template = ""
-
-    class Meta(GovukTable.Meta):
-        orderable = False
-        template_name = "includes/table_captioned.html"
-
-
 class ProvenanceTable(CaptionedTable):
     """Where each value on the metric page came from: the upload, when, by whom, and earlier
     versions. Rows are `selectors.Provenance`."""
@@ -272,9 +257,7 @@ class ProvenanceTable(CaptionedTable):
     caption = "Source of each value"
     caption_class = "govuk-table__caption govuk-visually-hidden"
 
-    period = tables.Column(
-        verbose_name="Period", accessor="period_label", attrs={"td": _ROW_HEADER}
-    )
+    period = tables.Column(verbose_name="Period", accessor="period_label", attrs={"td": ROW_HEADER})
     kind = tables.Column(verbose_name="Kind", accessor="kind_label")
     value = tables.Column(
         verbose_name="Value",

@@ -7,15 +7,18 @@ from typing import Any
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 
 from integration.exports import Column
-from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from integration.people import display_name
+from integration.tables import GOVUK_TABLE_ATTRS, CaptionedTable, GovukTable
 from programmes import rules
 from programmes.choices import RATING_SEVERITY, Rating, rating_label, tag_colour
-from programmes.models import Milestone, Programme
+from programmes.models import Milestone, PlanImport, Programme
 from programmes.templatetags.programme_tags import plan_date_text
 
 PLAN_ORDER = ("workstream__position", "workstream__number", "position", "id")
@@ -244,3 +247,35 @@ MILESTONE_EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("parent_ref", lambda m: m.parent.ref if m.parent_id else ""),
     Column("status_as_of", lambda m: m.status_as_of),
 )
+
+
+class PlanImportTable(CaptionedTable):
+    """The plan-import page's recent imports: the file, its programme, date and state."""
+
+    caption = "Recent imports"
+
+    original_name = tables.Column(verbose_name="File")
+    programme = tables.Column(verbose_name="Programme", accessor="programme__name")
+    as_of = tables.Column(verbose_name="True as at")
+    uploaded_at = tables.Column(verbose_name="Uploaded")
+    state = tables.Column(verbose_name="State")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "recent-imports"}
+
+    def render_original_name(self, value: str, record: PlanImport) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("programmes:plan_import_detail", args=[record.pk]),
+            value,
+        )
+
+    def render_as_of(self, value) -> str:
+        return date_filter(value, "j M Y")
+
+    def render_uploaded_at(self, value, record: PlanImport) -> str:
+        who = display_name(record.uploaded_by)
+        return date_filter(localtime(value), "j M Y H:i") + (f" by {who}" if who else "")
+
+    def render_state(self, record: PlanImport) -> str:
+        return record.get_state_display()
