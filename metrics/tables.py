@@ -292,3 +292,102 @@ class ProvenanceTable(CaptionedTable):
 
     def render_uploaded(self, value, record: Provenance) -> str:
         return f"{_when(value)} by {record.current.uploaded_by}"
+
+
+# --- a chart's numbers: the metric page's monthly table and each small multiple's -------------
+
+
+def _month(record: dict) -> str:
+    return f"{record['month']:%Y-%m-%d}"
+
+
+def _value_attr(key: str):
+    def data_value(record: dict) -> Any:
+        value = record.get(key)
+        return "" if value is None else value
+
+    return data_value
+
+
+def _series_cell(key: str) -> dict[str, Any]:
+    return {**_NUMERIC_TD, "data-col": key, "data-value": _value_attr(key)}
+
+
+class _SeriesColumn(tables.Column):
+    """A numeric column of the chart's numbers; "–" where there is none."""
+
+    def __init__(self, verbose_name: str, key: str | None = None, **kwargs: Any) -> None:
+        td = _series_cell(key) if key else _NUMERIC_TD
+        super().__init__(
+            verbose_name=verbose_name,
+            empty_values=(),
+            attrs={"th": _NUMERIC_TH, "td": td},
+            **kwargs,
+        )
+
+
+def _none(what: str) -> str:
+    return format_html('<span class="govuk-visually-hidden">no {}</span>–', what)
+
+
+class SeriesTable(CaptionedTable):
+    """The metric chart's text alternative: the same numbers the chart draws, a row a month,
+    with the baseline column when there is one and a totals footer when the year is a sum.
+    Rows are `pages._series_rows` dicts; each cell says its column and raw value in `data-`
+    attributes, so tests and scripts can read the numbers back."""
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    plan = _SeriesColumn("Plan", "plan")
+    actual = _SeriesColumn("Actual", "actual")
+    variance = _SeriesColumn("Variance")
+    variance_pct = _SeriesColumn("Variance %")
+    cumulative_variance = _SeriesColumn("Cumulative variance")
+    baseline = _SeriesColumn("Baseline", "baseline")
+
+    footer_template = "metrics/includes/series_totals.html"
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "class": "govuk-table app-series-table"}
+        row_attrs: dict[str, Any] = {"data-month": _month}
+
+    def __init__(
+        self,
+        rows: list[dict],
+        *,
+        table_id: str,
+        caption: str,
+        baseline_name: str | None = None,
+        totals: dict | None = None,
+    ) -> None:
+        super().__init__(
+            rows,
+            attrs={**self._meta.attrs, "id": table_id, "data-series-table": ""},
+            exclude=() if baseline_name else ("baseline",),
+        )
+        self.caption = caption
+        self.baseline_name = baseline_name
+        self.totals = totals
+        if baseline_name:
+            self.columns["baseline"].column.verbose_name = baseline_name
+
+    def render_plan(self, value: float | None) -> str:
+        if value is None:
+            return _none("plan")
+        return _figure(value)
+
+    def render_actual(self, value: float | None) -> str:
+        if value is None:
+            return _none("actual")
+        return _figure(value)
+
+    def render_variance(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_variance_pct(self, value: float | None) -> str:
+        return "–" if value is None else f"{floatformat(value, '1')}%"
+
+    def render_cumulative_variance(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_baseline(self, value: float | None) -> str:
+        return _figure(value)
