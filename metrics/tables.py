@@ -19,7 +19,7 @@ from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
 
 if TYPE_CHECKING:
-    from metrics.pages import Comparison
+    from metrics.pages import Comparison, Tile
     from metrics.selectors import AreaValue, Provenance
 
 
@@ -390,4 +390,33 @@ class SeriesTable(CaptionedTable):
         return _figure(value)
 
     def render_baseline(self, value: float | None) -> str:
+        return _figure(value)
+
+
+class TileTable(CaptionedTable):
+    """A small multiple's text alternative: the chart's plan and actual a period a row, read
+    back like SeriesTable's through `data-` attributes."""
+
+    caption_class = "govuk-table__caption govuk-table__caption--s"
+
+    label = tables.Column(verbose_name="Period", attrs={"td": ROW_HEADER})
+    plan = _SeriesColumn("Plan", "plan")
+    actual = _SeriesColumn("Actual", "actual")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {
+            **GOVUK_TABLE_ATTRS,
+            "class": "govuk-table govuk-table--small-text-until-tablet",
+            "data-series-table": "",
+        }
+        row_attrs: dict[str, Any] = {"data-month": _month}
+
+    def __init__(self, tile: Tile) -> None:
+        super().__init__(tile.table, attrs={**self._meta.attrs, "id": f"{tile.chart_id}-table"})
+        self.caption = f"{tile.metric.short_name}: plan and actual ({tile.unit})"
+
+    def render_plan(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_actual(self, value: float | None) -> str:
         return _figure(value)
