@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django_tables2 import RequestConfig
 
 from integration.exports import Column, export_if_requested
-from integration.tables import GovukTable
+from integration.tables import GOVUK_TABLE_ATTRS, ROW_HEADER, CaptionedTable, GovukTable
 
 # --- the findings download (`?format=csv|xlsx` on a report page) ------------------------------
 
@@ -153,3 +153,34 @@ def report_print(
         write(line)
     for line in footer:
         write(line)
+
+
+@dataclass(frozen=True)
+class Count:
+    """One line of a report's counts: its words, a key for `data-count`, and the number."""
+
+    label: str
+    key: str
+    count: int
+
+
+class CountTable(CaptionedTable):
+    """A report's counts (rows in the file, new values, errors…): a row header and a number
+    a row, each number marked `data-count="<key>"` for tests and scripts."""
+
+    caption = "Counts"
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    label = tables.Column(attrs={"td": ROW_HEADER})
+    count = tables.Column(
+        attrs={
+            "td": {
+                "class": "govuk-table__cell govuk-table__cell--numeric",
+                "data-count": lambda record: record.key,
+            }
+        }
+    )
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "counts"}
+        show_header = False

@@ -29,3 +29,24 @@ class GovukTable(tables.Table):
         attrs = GOVUK_TABLE_ATTRS
         row_attrs = {"class": "govuk-table__row"}
         template_name = "includes/table.html"
+
+
+# A column whose cells are row headers: includes/table_captioned.html renders them as <th>.
+ROW_HEADER = {"class": "govuk-table__header", "scope": "row"}
+
+
+class CaptionedTable(GovukTable):
+    """A GOV.UK table with a caption, row headers (`ROW_HEADER` columns, or the first column when
+    `row_header`) and, if set, a footer template. Rows are the ones the page has already
+    fetched, in the page's order: no sorting. django-tables2 reads only a class's own Meta:
+    each subclass declares `class Meta(CaptionedTable.Meta)`, or it gets none of these."""
+
+    caption = ""
+    caption_class = "govuk-table__caption govuk-table__caption--m"
+    footer_template = ""
+    # True: the first column is the row header, for tables whose first column is computed.
+    row_header = False
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+        template_name = "includes/table_captioned.html"

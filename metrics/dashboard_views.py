@@ -18,6 +18,7 @@ from metrics.forms import ComparisonForm, DashboardForm, MetricPageForm
 from metrics.models import Area, Metric
 from metrics.panels import metric_page_panels
 from metrics.periods import fy_label
+from metrics.tables import ProvenanceTable, SeriesTable
 
 NO_METRIC = (
     "There is no metric “{code}” in the catalogue. Choose a metric from the metrics dashboard."
@@ -98,6 +99,14 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
             spc_view, _ = pages.spc_view(page, None)
     context = {
         "page": page,
+        "provenance_table": ProvenanceTable(page.provenance),
+        "series_table": SeriesTable(
+            page.table,
+            table_id="table-metric",
+            caption="Monthly figures",
+            baseline_name=page.baseline_name,
+            totals=page.totals,
+        ),
         "area": area,
         "metric": metric,
         "form": form,

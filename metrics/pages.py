@@ -40,7 +40,7 @@ from metrics.periods import (
 from metrics.rules import MetricObservations
 from metrics.selectors import AreaValue, Provenance
 from metrics.status import MetricStatus
-from metrics.tables import ComparisonTable
+from metrics.tables import ComparisonTable, TileTable
 
 Row = dict[str, object]
 
@@ -372,6 +372,11 @@ class Tile:
     @property
     def json_id(self) -> str:
         return f"chart-{self.metric.code}-data"
+
+    @property
+    def data_table(self) -> TileTable:
+        """The chart's numbers as a table, its text alternative."""
+        return TileTable(self)
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,21 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from integration.people import display_name
-from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from integration.tables import GOVUK_TABLE_ATTRS, ROW_HEADER, CaptionedTable, GovukTable
 from metrics.choices import UploadState
 from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
 
 if TYPE_CHECKING:
-    from metrics.pages import Comparison
-    from metrics.selectors import AreaValue
+    from metrics.pages import Comparison, Tile
+    from metrics.selectors import AreaValue, Provenance
 
 
 def state_tag(state: str) -> str:
@@ -236,3 +237,186 @@ class ComparisonTable(GovukTable):
 
     def render_value(self, value: float) -> str:
         return floatformat(value, "-2g")
+
+
+# --- the metric page: where each value came from ---------------------------------------------
+
+
+def _figure(value: float | None, none: str = "–") -> str:
+    return none if value is None else floatformat(value, "-2g")
+
+
+def _when(value, fmt: str = "j M Y H:i") -> str:
+    return date_filter(localtime(value), fmt) if value else ""
+
+
+class ProvenanceTable(CaptionedTable):
+    """Where each value on the metric page came from: the upload, when, by whom, and earlier
+    versions. Rows are `selectors.Provenance`."""
+
+    caption = "Source of each value"
+    caption_class = "govuk-table__caption govuk-visually-hidden"
+
+    period = tables.Column(verbose_name="Period", accessor="period_label", attrs={"td": ROW_HEADER})
+    kind = tables.Column(verbose_name="Kind", accessor="kind_label")
+    value = tables.Column(
+        verbose_name="Value",
+        accessor="current__value",
+        empty_values=(),
+        attrs={"th": _NUMERIC_TH, "td": _NUMERIC_TD},
+    )
+    upload = tables.TemplateColumn(
+        verbose_name="Upload",
+        template_code=(
+            '<a class="govuk-link" '
+            "href=\"{% url 'metrics:upload_detail' record.current.upload_id %}\">"
+            "{{ record.current.upload_name }}</a>{% if record.current.note %}<br>"
+            '<span class="govuk-body-s">{{ record.current.note }}</span>{% endif %}'
+        ),
+    )
+    uploaded = tables.Column(verbose_name="Uploaded", accessor="current__uploaded_at")
+    history = tables.TemplateColumn(
+        verbose_name="History",
+        template_name="metrics/includes/provenance_history.html",
+    )
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "class": "govuk-table govuk-table--small-text-until-tablet"}
+
+    def render_kind(self, value: str, record: Provenance) -> str:
+        status = record.current.status
+        return value if status == "Reported" else f"{value} ({status.lower()})"
+
+    def render_value(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_uploaded(self, value, record: Provenance) -> str:
+        return f"{_when(value)} by {record.current.uploaded_by}"
+
+
+# --- a chart's numbers: the metric page's monthly table and each small multiple's -------------
+
+
+def _month(record: dict) -> str:
+    return f"{record['month']:%Y-%m-%d}"
+
+
+def _value_attr(key: str):
+    def data_value(record: dict) -> Any:
+        value = record.get(key)
+        return "" if value is None else value
+
+    return data_value
+
+
+def _series_cell(key: str) -> dict[str, Any]:
+    return {**_NUMERIC_TD, "data-col": key, "data-value": _value_attr(key)}
+
+
+class _SeriesColumn(tables.Column):
+    """A numeric column of the chart's numbers; "–" where there is none."""
+
+    def __init__(self, verbose_name: str, key: str | None = None, **kwargs: Any) -> None:
+        td = _series_cell(key) if key else _NUMERIC_TD
+        super().__init__(
+            verbose_name=verbose_name,
+            empty_values=(),
+            attrs={"th": _NUMERIC_TH, "td": td},
+            **kwargs,
+        )
+
+
+def _none(what: str) -> str:
+    return format_html('<span class="govuk-visually-hidden">no {}</span>–', what)
+
+
+class SeriesTable(CaptionedTable):
+    """The metric chart's text alternative: the same numbers the chart draws, a row a month,
+    with the baseline column when there is one and a totals footer when the year is a sum.
+    Rows are `pages._series_rows` dicts; each cell says its column and raw value in `data-`
+    attributes, so tests and scripts can read the numbers back."""
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    plan = _SeriesColumn("Plan", "plan")
+    actual = _SeriesColumn("Actual", "actual")
+    variance = _SeriesColumn("Variance")
+    variance_pct = _SeriesColumn("Variance %")
+    cumulative_variance = _SeriesColumn("Cumulative variance")
+    baseline = _SeriesColumn("Baseline", "baseline")
+
+    footer_template = "metrics/includes/series_totals.html"
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "class": "govuk-table app-series-table"}
+        row_attrs: dict[str, Any] = {"data-month": _month}
+
+    def __init__(
+        self,
+        rows: list[dict],
+        *,
+        table_id: str,
+        caption: str,
+        baseline_name: str | None = None,
+        totals: dict | None = None,
+    ) -> None:
+        super().__init__(
+            rows,
+            attrs={**self._meta.attrs, "id": table_id, "data-series-table": ""},
+            exclude=() if baseline_name else ("baseline",),
+        )
+        self.caption = caption
+        self.baseline_name = baseline_name
+        self.totals = totals
+        if baseline_name:
+            self.columns["baseline"].column.verbose_name = baseline_name
+
+    def render_plan(self, value: float | None) -> str:
+        if value is None:
+            return _none("plan")
+        return _figure(value)
+
+    def render_actual(self, value: float | None) -> str:
+        if value is None:
+            return _none("actual")
+        return _figure(value)
+
+    def render_variance(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_variance_pct(self, value: float | None) -> str:
+        return "–" if value is None else f"{floatformat(value, '1')}%"
+
+    def render_cumulative_variance(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_baseline(self, value: float | None) -> str:
+        return _figure(value)
+
+
+class TileTable(CaptionedTable):
+    """A small multiple's text alternative: the chart's plan and actual a period a row, read
+    back like SeriesTable's through `data-` attributes."""
+
+    caption_class = "govuk-table__caption govuk-table__caption--s"
+
+    label = tables.Column(verbose_name="Period", attrs={"td": ROW_HEADER})
+    plan = _SeriesColumn("Plan", "plan")
+    actual = _SeriesColumn("Actual", "actual")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {
+            **GOVUK_TABLE_ATTRS,
+            "class": "govuk-table govuk-table--small-text-until-tablet",
+            "data-series-table": "",
+        }
+        row_attrs: dict[str, Any] = {"data-month": _month}
+
+    def __init__(self, tile: Tile) -> None:
+        super().__init__(tile.table, attrs={**self._meta.attrs, "id": f"{tile.chart_id}-table"})
+        self.caption = f"{tile.metric.short_name}: plan and actual ({tile.unit})"
+
+    def render_plan(self, value: float | None) -> str:
+        return _figure(value)
+
+    def render_actual(self, value: float | None) -> str:
+        return _figure(value)

@@ -18,7 +18,12 @@ from django_tables2 import RequestConfig
 
 from integration.access import metric_uploaders
 from integration.exports import Column, export_if_requested, requested_format
-from integration.reports import findings_export_if_requested, findings_tables
+from integration.reports import (
+    Count,
+    CountTable,
+    findings_export_if_requested,
+    findings_tables,
+)
 from integration.roles import can_upload_metrics
 from metrics import services
 from metrics.choices import UploadState
@@ -182,6 +187,16 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "state_tag": state_tag(upload.state),
             "errors": errors,
             **findings_tables(request, report),
+            "count_table": CountTable(
+                [
+                    Count("Rows in the file", "rows", upload.rows),
+                    Count("New values", "new", upload.new_count),
+                    Count("Changed values", "changed", upload.changed_count),
+                    Count("Unchanged values", "unchanged", upload.unchanged_count),
+                    Count("Errors", "errors", len(errors)),
+                    Count("Warnings to check", "warnings", len(report.get("warnings", []))),
+                ]
+            ),
             "change_table": ChangeTable(changes) if changes else None,
             "more_changes": max(upload.changed_count - len(changes), 0),
             "can_upload": can_upload,

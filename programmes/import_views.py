@@ -26,6 +26,7 @@ from programmes.plan_import import (
     plan_import_preview,
 )
 from programmes.reference import unresolved_reference_resolve
+from programmes.tables import PlanImportTable
 
 
 @plan_importers
@@ -54,11 +55,11 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("programmes:plan_import_detail", pk=plan_import.pk)
     status = 400 if form.errors else 200
-    recent = PlanImport.objects.select_related("programme", "uploaded_by")[:10]
+    recent = list(PlanImport.objects.select_related("programme", "uploaded_by")[:10])
     return render(
         request,
         "programmes/import/upload.html",
-        {"form": form, "recent": recent},
+        {"form": form, "recent_table": PlanImportTable(recent) if recent else None},
         status=status,
     )
 

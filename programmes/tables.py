@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -16,11 +17,12 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from integration.exports import Column
-from integration.tables import GOVUK_TABLE_ATTRS, GovukTable
+from integration.people import display_name
+from integration.tables import GOVUK_TABLE_ATTRS, CaptionedTable, GovukTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes import rules
 from programmes.choices import RATING_SEVERITY, Rating, rating_label, tag_colour
-from programmes.models import Milestone, Programme, StatusUpdate
+from programmes.models import Milestone, PlanImport, Programme, StatusUpdate
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
@@ -270,21 +272,6 @@ _NUMERIC = {
     "td": {"class": "govuk-table__cell govuk-table__cell--numeric"},
 }
 _HIDDEN_CAPTION = "govuk-table__caption govuk-table__caption--m govuk-visually-hidden"
-
-
-class CaptionedTable(GovukTable):
-    """A GOV.UK table with a caption and, when `row_header`, its first column as row headers.
-    Rows are the ones the page has already fetched, in the page's order: no sorting.
-    django-tables2 reads only a class's own Meta: each subclass declares
-    `class Meta(CaptionedTable.Meta)`, or it gets none of these settings."""
-
-    caption = ""
-    caption_class = "govuk-table__caption govuk-table__caption--m"
-    row_header = False
-
-    class Meta(GovukTable.Meta):
-        orderable = False
-        template_name = "includes/table_captioned.html"
 
 
 def rating_counts_html(ratings: Any) -> SafeString:
@@ -643,3 +630,35 @@ class ProgrammeSummaryTable(CaptionedTable):
         return format_html_join(
             "", "{}: {}<br>", ((label, n) for label, n in record.report.summary if n)
         )
+
+
+class PlanImportTable(CaptionedTable):
+    """The plan-import page's recent imports: the file, its programme, date and state."""
+
+    caption = "Recent imports"
+
+    original_name = tables.Column(verbose_name="File")
+    programme = tables.Column(verbose_name="Programme", accessor="programme__name")
+    as_of = tables.Column(verbose_name="True as at")
+    uploaded_at = tables.Column(verbose_name="Uploaded")
+    state = tables.Column(verbose_name="State")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "recent-imports"}
+
+    def render_original_name(self, value: str, record: PlanImport) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("programmes:plan_import_detail", args=[record.pk]),
+            value,
+        )
+
+    def render_as_of(self, value) -> str:
+        return date_filter(value, "j M Y")
+
+    def render_uploaded_at(self, value, record: PlanImport) -> str:
+        who = display_name(record.uploaded_by)
+        return date_filter(localtime(value), "j M Y H:i") + (f" by {who}" if who else "")
+
+    def render_state(self, record: PlanImport) -> str:
+        return record.get_state_display()
