@@ -121,7 +121,21 @@ def _database() -> dict[str, Any]:
         raise ImproperlyConfigured(
             "DATABASE_URL must name a database, e.g. postgres://user@host:5432/dbname."
         )
+    if "postgresql" in config["ENGINE"]:
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), **_postgres_timeouts()}
     return dict(config)
+
+
+def _postgres_timeouts() -> dict[str, Any]:
+    """A database that hangs must not hang every request: give up connecting after a few
+    seconds, and end any one statement that runs longer than a large upload's apply needs."""
+    connect = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    statement = env_int("DATABASE_STATEMENT_TIMEOUT", 300)
+    return {
+        "connect_timeout": connect,
+        # 0 means no limit, as in PostgreSQL itself.
+        "options": f"-c statement_timeout={statement * 1000}",
+    }
 
 
 DATABASES = {"default": _database()}

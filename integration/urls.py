@@ -22,3 +22,6 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 "try again shortly"; any other fault the plain 500 page.
+handler500 = "integration.views.server_error"

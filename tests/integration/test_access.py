@@ -1,10 +1,10 @@
 """Sign-in, health check and the Administrator-only admin."""
 
 import pytest
-from django.db import DatabaseError
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.integration.database_servers import closed_port, postgres_at
 
 
 def test_home_redirects_anonymous_users_to_sign_in(client, db):
@@ -27,12 +27,9 @@ def test_healthz_answers_without_sign_in(client, db):
 
 
 def test_healthz_returns_503_when_the_database_is_unreachable(client, db, monkeypatch):
-    def broken_cursor(*args, **kwargs):
-        raise DatabaseError("connection refused")
-
-    monkeypatch.setattr("integration.views.connection.cursor", broken_cursor)
+    # A PostgreSQL server that is not there: nothing listens on the port, so it refuses.
+    monkeypatch.setattr("integration.health.connections", postgres_at(closed_port()))
     response = client.get("/healthz")
-    monkeypatch.undo()  # the test database teardown needs a working cursor
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
