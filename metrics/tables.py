@@ -420,3 +420,61 @@ class TileTable(CaptionedTable):
 
     def render_actual(self, value: float | None) -> str:
         return _figure(value)
+
+
+class _FigureColumn(tables.Column):
+    """A numeric column: the figure to `precision` (floatformat), "–" where there is none."""
+
+    def __init__(self, verbose_name: str, precision: str = "-2g", **kwargs: Any) -> None:
+        self.precision = precision
+        super().__init__(
+            verbose_name=verbose_name,
+            empty_values=(),
+            attrs={"th": _NUMERIC_TH, "td": _NUMERIC_TD},
+            **kwargs,
+        )
+
+    def render(self, value: float | None) -> str:
+        return "–" if value is None else floatformat(value, self.precision)
+
+
+class CumulativeTable(CaptionedTable):
+    """The year-to-date chart's text alternative: cumulative plan and actual a month a row.
+    Rows are `pages.MetricPage.cumulative_rows` dicts."""
+
+    caption = "Cumulative actual and plan"
+    caption_class = "govuk-table__caption govuk-table__caption--s"
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    plan = _FigureColumn("Cumulative plan")
+    actual = _FigureColumn("Cumulative actual")
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def __init__(self, rows: list[dict], *, table_id: str) -> None:
+        super().__init__(rows, attrs={**self._meta.attrs, "id": table_id})
+
+
+# --- the metric page's XmR view -------------------------------------------------------------
+
+
+class SpcTable(CaptionedTable):
+    """The XmR chart's figures: every month's value with its segment's mean and limits, and the
+    special-cause rules it triggers. Rows are `pages._spc_rows` dicts."""
+
+    caption = "XmR figures"
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    value = _FigureColumn("Value")
+    mean = _FigureColumn("Mean", "1g")
+    lower = _FigureColumn("Lower limit", "1g")
+    upper = _FigureColumn("Upper limit", "1g")
+    rules = tables.Column(verbose_name="Rules triggered", default="None")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {
+            **GOVUK_TABLE_ATTRS,
+            "class": "govuk-table govuk-table--small-text-until-tablet",
+            "id": "table-spc",
+        }
