@@ -40,7 +40,7 @@ from metrics.periods import (
 from metrics.rules import MetricObservations
 from metrics.selectors import AreaValue, Provenance
 from metrics.status import MetricStatus
-from metrics.tables import ComparisonTable, TileTable
+from metrics.tables import ComparisonTable, CumulativeTable, SpcTable, TileTable
 
 Row = dict[str, object]
 
@@ -169,6 +169,11 @@ class MetricPage:
         ]
 
     @property
+    def cumulative_table(self) -> CumulativeTable:
+        """The year-to-date chart's numbers as a table, its text alternative."""
+        return CumulativeTable(self.cumulative_rows, table_id="table-cumulative")
+
+    @property
     def breaks_shown(self) -> list[tuple[date, str]]:
         return list(self.series.breaks) if self.series is not None else []
 
@@ -272,6 +277,11 @@ class SpcView:
     variation_meanings: dict[str, str]
     assurance_meanings: dict[str, str]
     rows: list[dict]
+
+    @property
+    def table(self) -> SpcTable:
+        """The XmR chart's figures as a table."""
+        return SpcTable(self.rows)
 
 
 def _spc_rows(result: spc.SpcResult) -> tuple[list[dict], list[dict]]:

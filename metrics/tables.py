@@ -19,6 +19,8 @@ from metrics.models import MappingProfile, Upload
 from metrics.periods import Period
 
 if TYPE_CHECKING:
+    from django.forms import BoundField
+
     from metrics.pages import Comparison, Tile
     from metrics.selectors import AreaValue, Provenance
 
@@ -420,3 +422,142 @@ class TileTable(CaptionedTable):
 
     def render_actual(self, value: float | None) -> str:
         return _figure(value)
+
+
+class _FigureColumn(tables.Column):
+    """A numeric column: the figure to `precision` (floatformat), "–" where there is none."""
+
+    def __init__(self, verbose_name: str, precision: str = "-2g", **kwargs: Any) -> None:
+        self.precision = precision
+        super().__init__(
+            verbose_name=verbose_name,
+            empty_values=(),
+            attrs={"th": _NUMERIC_TH, "td": _NUMERIC_TD},
+            **kwargs,
+        )
+
+    def render(self, value: float | None) -> str:
+        return "–" if value is None else floatformat(value, self.precision)
+
+
+class CumulativeTable(CaptionedTable):
+    """The year-to-date chart's text alternative: cumulative plan and actual a month a row.
+    Rows are `pages.MetricPage.cumulative_rows` dicts."""
+
+    caption = "Cumulative actual and plan"
+    caption_class = "govuk-table__caption govuk-table__caption--s"
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    plan = _FigureColumn("Cumulative plan")
+    actual = _FigureColumn("Cumulative actual")
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def __init__(self, rows: list[dict], *, table_id: str) -> None:
+        super().__init__(rows, attrs={**self._meta.attrs, "id": table_id})
+
+
+# --- the metric page's XmR view -------------------------------------------------------------
+
+
+class SpcTable(CaptionedTable):
+    """The XmR chart's figures: every month's value with its segment's mean and limits, and the
+    special-cause rules it triggers. Rows are `pages._spc_rows` dicts."""
+
+    caption = "XmR figures"
+
+    label = tables.Column(verbose_name="Month", attrs={"td": ROW_HEADER})
+    value = _FigureColumn("Value")
+    mean = _FigureColumn("Mean", "1g")
+    lower = _FigureColumn("Lower limit", "1g")
+    upper = _FigureColumn("Upper limit", "1g")
+    rules = tables.Column(verbose_name="Rules triggered", default="None")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {
+            **GOVUK_TABLE_ATTRS,
+            "class": "govuk-table govuk-table--small-text-until-tablet",
+            "id": "table-spc",
+        }
+
+
+# --- the upload mapping page: a form laid out as tables --------------------------------------
+
+
+class _SelectColumn(tables.TemplateColumn):
+    """A cell holding one of the mapping form's selects (the row's bound field under the
+    column's name), labelled for screen readers only with the row's `label_key`: the row
+    header says what it is for."""
+
+    def __init__(self, verbose_name: str, label_key: str) -> None:
+        super().__init__(
+            verbose_name=verbose_name,
+            template_code=(
+                '{% include "metrics/uploads/_select.html" with field=value label=record.'
+                + label_key
+                + " %}"
+            ),
+        )
+
+
+class MappingColumnsTable(CaptionedTable):
+    """Each column of an uploaded file: its first values and the select saying how it is read.
+    Rows are `MappingForm.column_rows()`."""
+
+    caption = "Columns"
+
+    column = tables.Column(verbose_name="Column", attrs={"td": ROW_HEADER})
+    examples = tables.TemplateColumn(
+        verbose_name="First values",
+        template_code=(
+            "{% for e in value %}<code>{{ e|truncatechars:40 }}</code>"
+            "{% if not forloop.last %} · {% endif %}"
+            '{% empty %}<span class="govuk-hint govuk-!-margin-0">empty</span>{% endfor %}'
+        ),
+    )
+    field = _SelectColumn("Read as", "label")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "columns"}
+
+    def __init__(self, rows: list[tuple[str, BoundField, list[str]]]) -> None:
+        super().__init__(
+            [
+                {
+                    "column": name,
+                    "examples": examples,
+                    "field": field,
+                    "label": f"Read column '{name}' as",
+                }
+                for name, field, examples in rows
+            ]
+        )
+
+
+class MappingLabelsTable(CaptionedTable):
+    """Each row label in a file's metric column with the selects for its metric and kind.
+    Rows are `MappingForm.label_rows()`."""
+
+    caption = "Row labels in the metric column"
+
+    text = tables.Column(verbose_name="Label in the file", attrs={"td": ROW_HEADER})
+    metric = _SelectColumn("Metric", "metric_label")
+    kind = _SelectColumn("Kind", "kind_label")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "labels"}
+
+    def __init__(self, rows: list[tuple[str, BoundField, BoundField]]) -> None:
+        super().__init__(
+            [
+                {
+                    "text": text,
+                    "metric": metric,
+                    "kind": kind,
+                    "metric_label": metric.label,
+                    "kind_label": kind.label,
+                }
+                for text, metric, kind in rows
+            ]
+        )

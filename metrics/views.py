@@ -38,7 +38,14 @@ from metrics.ingest import (
 )
 from metrics.ingest.mapping import profile_changed
 from metrics.models import MappingProfile, Upload
-from metrics.tables import ChangeTable, ProfileTable, UploadTable, state_tag
+from metrics.tables import (
+    ChangeTable,
+    MappingColumnsTable,
+    MappingLabelsTable,
+    ProfileTable,
+    UploadTable,
+    state_tag,
+)
 
 UPLOADS_PER_PAGE = 25
 
@@ -150,6 +157,8 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "upload": upload,
             "form": form,
+            "columns_table": MappingColumnsTable(form.column_rows()),
+            "labels_table": MappingLabelsTable(form.label_rows()),
             "report": report,
             "errors": report.get("errors", [])[:5],
             "more_labels": max(len(labels) - len(form.labels), 0),
