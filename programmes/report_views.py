@@ -18,6 +18,7 @@ from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
+from programmes.report_tables import ChangesTable
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
@@ -122,6 +123,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
+            "changes_table": ChangesTable(report.changes, programme=programme),
             "print_title": _print_title(programme, f"Changes from {since:%-d %B %Y}", until, None),
         },
     )

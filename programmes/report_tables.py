@@ -1,0 +1,113 @@
+"""django-tables2 Tables for the board reports, the milestone edit conflict and the plan
+import pages (programmes/tables.py has the plan pages' tables)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from integration.tables import CaptionedTable
+from integration.templatetags.integration_tags import govuk_tag
+from programmes.choices import rating_label, tag_colour
+from programmes.models import Milestone, Programme
+from programmes.templatetags.programme_tags import plan_date_text
+
+if TYPE_CHECKING:
+    from programmes.board_reports.changes import MilestoneChange
+
+_HIDDEN_CAPTION = "govuk-table__caption govuk-visually-hidden"
+_CHANGED_TO = format_html(
+    '<span aria-hidden="true">&#8594;</span><span class="govuk-visually-hidden"> changed to </span>'
+)
+
+
+def rating_tag(rating: str | None) -> SafeString:
+    """The `{% rating_tag %}` markup: the rating's name in a tag of its colour."""
+    return govuk_tag(rating_label(rating), tag_colour(rating or ""))
+
+
+def _cell(css: str) -> dict[str, Any]:
+    return {"td": {"class": f"govuk-table__cell {css}"}}
+
+
+def _milestone_link(programme: Programme, milestone: Milestone) -> SafeString:
+    """The reports' milestone cell: its ref in bold, then its title linking to its page."""
+    return format_html(
+        '<strong>{}</strong> <a class="govuk-link" href="{}">{}</a>',
+        milestone.ref or "(no ref)",
+        reverse("programmes:milestone_detail", args=[programme.slug, milestone.pk]),
+        milestone.title,
+    )
+
+
+def _list(items: list[str], css: str) -> SafeString:
+    return format_html(
+        '<ul class="{}">{}</ul>', css, format_html_join("", "<li>{}</li>", ((i,) for i in items))
+    )
+
+
+class ChangesTable(CaptionedTable):
+    """The changes report: each milestone that changed between two dates, what changed, and
+    its rating, end date and narrative before and after."""
+
+    caption = "Milestones that changed"
+
+    milestone = tables.Column(verbose_name="Milestone", empty_values=())
+    what = tables.Column(verbose_name="What changed", empty_values=())
+    rating = tables.Column(verbose_name="Rating", empty_values=())
+    end = tables.Column(
+        verbose_name="End date", empty_values=(), attrs=_cell("govuk-body-s app-nowrap")
+    )
+    narrative = tables.Column(
+        verbose_name="Narrative and path to green (changes marked)",
+        empty_values=(),
+        attrs=_cell("govuk-body-s"),
+    )
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def __init__(self, changes: list[MilestoneChange], *, programme: Programme) -> None:
+        self.programme = programme
+        super().__init__(changes)
+
+    def render_milestone(self, record: MilestoneChange) -> SafeString:
+        return format_html(
+            '{}<br><span class="govuk-body-s">{}</span>',
+            _milestone_link(self.programme, record.milestone),
+            record.milestone.workstream,
+        )
+
+    def render_what(self, record: MilestoneChange) -> SafeString:
+        return _list(record.labels, "govuk-list govuk-body-s")
+
+    def render_rating(self, record: MilestoneChange) -> SafeString:
+        after = rating_tag(record.after.rating)
+        if "rating" in record.kinds:
+            return format_html("{} {} {}", rating_tag(record.before.rating), _CHANGED_TO, after)
+        return after
+
+    def render_end(self, record: MilestoneChange) -> str:
+        after = plan_date_text(record.after.end)
+        if "date" not in record.kinds:
+            return after
+        html = format_html("{} {} {}", plan_date_text(record.before.end), _CHANGED_TO, after)
+        days = record.slippage_days
+        if days:
+            moved = f"Slipped {days} days" if days > 0 else f"Brought forward {-days} days"
+            return format_html("{}<br>{}", html, moved)
+        return html
+
+    def render_narrative(self, record: MilestoneChange) -> str:
+        if "narrative" not in record.kinds:
+            return "No change"
+        return format_html(
+            '<p class="govuk-body-s"><strong>Narrative:</strong> {}</p>'
+            '<p class="govuk-body-s"><strong>Path to green:</strong> {}</p>',
+            record.narrative_diff,
+            record.path_to_green_diff,
+        )
