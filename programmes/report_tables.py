@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
-from integration.tables import CaptionedTable
+from integration.tables import GOVUK_TABLE_ATTRS, CaptionedTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes.choices import rating_label, tag_colour
 from programmes.models import Milestone, Programme
@@ -18,6 +19,7 @@ from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
     from programmes.board_reports.changes import MilestoneChange
+    from programmes.board_reports.exceptions import ExceptionRow, WorkstreamGroup
 
 _HIDDEN_CAPTION = "govuk-table__caption govuk-visually-hidden"
 _CHANGED_TO = format_html(
@@ -111,3 +113,95 @@ class ChangesTable(CaptionedTable):
             record.narrative_diff,
             record.path_to_green_diff,
         )
+
+
+_DIRECTION = {
+    "worse": ("&#8595;", "Worse than"),
+    "better": ("&#8593;", "Better than"),
+}
+
+
+class ExceptionTable(CaptionedTable):
+    """One workstream's exceptions on the exception report: each milestone needing the
+    board's attention, its dates and rating then, why it is listed, its cause and path to
+    green."""
+
+    caption_class = _HIDDEN_CAPTION
+
+    milestone = tables.Column(verbose_name="Milestone", empty_values=())
+    leads = tables.Column(verbose_name="Leads", empty_values=())
+    dates = tables.Column(verbose_name="Dates", empty_values=(), attrs=_cell("app-nowrap"))
+    rating = tables.Column(verbose_name="Rating", empty_values=())
+    why = tables.Column(verbose_name="Why it is here", empty_values=())
+    cause = tables.Column(
+        verbose_name="Cause and path to green", empty_values=(), attrs=_cell("govuk-body-s")
+    )
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "class": "govuk-table app-exception-table"}
+
+    def __init__(self, group: WorkstreamGroup, *, programme: Programme) -> None:
+        self.programme = programme
+        self.caption = f"Exceptions in {group.workstream}"
+        super().__init__(group.rows)
+
+    def render_milestone(self, record: ExceptionRow) -> SafeString:
+        html = _milestone_link(self.programme, record.milestone)
+        body = record.milestone.governance_body
+        if body:
+            return format_html(
+                '{}<br><span class="govuk-body-s">Governance: {}</span>', html, body.acronym
+            )
+        return html
+
+    def render_leads(self, record: ExceptionRow) -> str:
+        m = record.milestone
+        return ", ".join(str(p) for p in m.leads.all()) or m.lead_text
+
+    def render_dates(self, record: ExceptionRow) -> SafeString:
+        s = record.status
+        return format_html(
+            "Start: {}<br>End: {}<br>Forecast: {}",
+            plan_date_text(s.baseline_start, s.baseline_start_precision) or "–",
+            plan_date_text(s.baseline_end, s.baseline_end_precision) or "–",
+            plan_date_text(s.forecast_end) or "as baseline",
+        )
+
+    def render_rating(self, record: ExceptionRow) -> SafeString:
+        arrow, words = _DIRECTION.get(record.direction, ("&#8594;", "Previously"))
+        return format_html(
+            '{}<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">'
+            '<span aria-hidden="true">{}</span> {} {}</p>',
+            rating_tag(record.status.rating),
+            mark_safe(arrow),  # noqa: S308 - a constant entity
+            words,
+            record.previous.rating_label,
+        )
+
+    def render_why(self, record: ExceptionRow) -> SafeString:
+        return _list(record.reason_labels, "govuk-list govuk-body-s govuk-!-margin-bottom-0")
+
+    def render_cause(self, record: ExceptionRow) -> SafeString:
+        s = record.status
+        parts = []
+        if s.cause:
+            parts.append(
+                format_html('<p class="govuk-body-s"><strong>Cause:</strong> {}</p>', s.cause)
+            )
+        if s.path_to_green:
+            parts.append(
+                format_html(
+                    '<p class="govuk-body-s"><strong>Path to green:</strong> {}</p>',
+                    s.path_to_green,
+                )
+            )
+        if not parts:
+            parts.append(format_html("{}", "None recorded"))
+        if s.as_of:
+            parts.append(
+                format_html(
+                    '<p class="govuk-body-s govuk-!-margin-bottom-0">Last update {}</p>',
+                    date_format(s.as_of, "j M Y"),
+                )
+            )
+        return format_html_join(" ", "{}", ((p,) for p in parts))

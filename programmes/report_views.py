@@ -18,7 +18,7 @@ from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
-from programmes.report_tables import ChangesTable
+from programmes.report_tables import ChangesTable, ExceptionTable
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
@@ -78,6 +78,9 @@ def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
+            "exception_groups": [
+                (group, ExceptionTable(group, programme=programme)) for group in report.groups
+            ],
             "print_title": _print_title(programme, "Exception report", as_of, report.body),
             "reporting_date_form": ReportingDateForm(),
         },
