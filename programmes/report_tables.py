@@ -205,3 +205,21 @@ class ExceptionTable(CaptionedTable):
                 )
             )
         return format_html_join(" ", "{}", ((p,) for p in parts))
+
+
+class ConflictTable(CaptionedTable):
+    """The stale-edit page: each field of a milestone as saved now and as the user sent it."""
+
+    caption = "The saved version and yours"
+    row_header = True
+
+    label = tables.Column(verbose_name="Field", empty_values=())
+    saved = tables.Column(verbose_name="Saved now", empty_values=())
+    yours = tables.Column(verbose_name="Your version", empty_values=())
+    differs = tables.Column(verbose_name="Different?", empty_values=())
+
+    class Meta(CaptionedTable.Meta):
+        pass
+
+    def render_differs(self, value: bool) -> str:
+        return govuk_tag("Different", "govuk-tag--yellow") if value else "Same"
