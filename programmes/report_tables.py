@@ -10,11 +10,14 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
+from integration.reports import Count
 from integration.tables import GOVUK_TABLE_ATTRS, CaptionedTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes.choices import rating_label, tag_colour
 from programmes.models import Milestone, Programme
+from programmes.tables import _NUMERIC as NUMERIC
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
@@ -223,3 +226,76 @@ class ConflictTable(CaptionedTable):
 
     def render_differs(self, value: bool) -> str:
         return govuk_tag("Different", "govuk-tag--yellow") if value else "Same"
+
+
+# --- the plan import preview -------------------------------------------------------------------
+
+
+def import_counts(report: dict[str, Any]) -> list[Count]:
+    """What a plan import did or would do, as the preview's counts table lists it."""
+    return [
+        Count("Milestone rows", "rows", report.get("rows", 0)),
+        Count("Workstreams", "workstreams", len(report.get("workstreams", []))),
+        Count("Complete", "complete", report.get("complete", 0)),
+        Count("New milestones", "created", report.get("created", 0)),
+        Count("Updated", "updated", report.get("updated", 0)),
+        Count("Unchanged", "unchanged", report.get("unchanged", 0)),
+        Count("Taken out of the plan (not in this file)", "removed", report.get("removed", 0)),
+        Count("Errors", "errors", len(report.get("errors", []))),
+        Count("Warnings to check", "warnings", len(report.get("warnings", []))),
+    ]
+
+
+class ImportUnresolvedTable(CaptionedTable):
+    """The cross-references a plan import kept as printed, for someone to review."""
+
+    caption = "Cross-references kept for review"
+
+    row = tables.Column(verbose_name="Row", attrs=NUMERIC)
+    ref = tables.Column(verbose_name="Ref", default="(none)")
+    token = tables.Column(verbose_name="As printed")
+    candidates = tables.Column(verbose_name="Could be", empty_values=())
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "unresolved"}
+
+    def render_token(self, value: str) -> SafeString:
+        return format_html("<code>{}</code>", value)
+
+    def render_candidates(self, value: list[str] | None) -> str:
+        return " or ".join(value or []) or "No known code"
+
+
+class ImportWorkstreamTable(CaptionedTable):
+    """The workstreams in a plan file, with their milestone rows and what importing does."""
+
+    caption = "Workstreams"
+
+    number = tables.Column(verbose_name="Number")
+    name = tables.Column(verbose_name="Name")
+    rows = tables.Column(verbose_name="Rows", attrs=NUMERIC)
+    action = tables.Column(verbose_name="Action")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "workstreams"}
+
+    def render_action(self, value: str) -> str:
+        return capfirst(value)
+
+
+class ImportChangeTable(CaptionedTable):
+    """The milestones a plan import creates or updates, with the fields it changes."""
+
+    caption = "New and updated milestones"
+
+    row = tables.Column(verbose_name="Row", attrs=NUMERIC)
+    ref = tables.Column(verbose_name="Ref")
+    title = tables.Column(verbose_name="Milestone")
+    action = tables.Column(verbose_name="Action")
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "changes"}
+
+    def render_action(self, value: str, record: dict[str, Any]) -> str:
+        changes = record.get("changes")
+        return capfirst(value) + (f": {', '.join(changes)}" if changes else "")
