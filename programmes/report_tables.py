@@ -13,19 +13,20 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from integration.reports import Count
-from integration.tables import GOVUK_TABLE_ATTRS, CaptionedTable
+from integration.tables import GOVUK_TABLE_ATTRS, ROW_HEADER, CaptionedTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes.choices import rating_label, tag_colour
-from programmes.models import Milestone, Programme
+from programmes.models import Milestone, Programme, Workstream
 from programmes.tables import _NUMERIC as NUMERIC
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:
     from programmes.board_reports.changes import MilestoneChange
+    from programmes.board_reports.coverage import CodeCoverage, FrameworkCoverage
     from programmes.board_reports.exceptions import ExceptionRow, WorkstreamGroup
 
 _HIDDEN_CAPTION = "govuk-table__caption govuk-visually-hidden"
-_CHANGED_TO = format_html(
+_CHANGED_TO = mark_safe(  # noqa: S308 - constant markup
     '<span aria-hidden="true">&#8594;</span><span class="govuk-visually-hidden"> changed to </span>'
 )
 
@@ -299,3 +300,74 @@ class ImportChangeTable(CaptionedTable):
     def render_action(self, value: str, record: dict[str, Any]) -> str:
         changes = record.get("changes")
         return capfirst(value) + (f": {', '.join(changes)}" if changes else "")
+
+
+# --- the coverage matrix -----------------------------------------------------------------------
+
+
+_NONE = mark_safe(  # noqa: S308 - constant markup
+    '<span class="govuk-visually-hidden">none</span><span aria-hidden="true">–</span>'
+)
+
+
+class _CoverageCellColumn(tables.Column):
+    """A workstream's open / complete milestones answering a code (a dash when none)."""
+
+    def __init__(self, workstream: Workstream) -> None:
+        header = format_html(
+            '<span class="govuk-visually-hidden">Workstream </span><abbr title="{}">{}</abbr>'
+            '<span class="govuk-visually-hidden"> open / complete</span>',
+            workstream,
+            workstream.number,
+        )
+        super().__init__(verbose_name=header, empty_values=(), attrs=NUMERIC)
+        self.workstream_id = workstream.pk
+
+    def render(self, record: CodeCoverage) -> SafeString:
+        cell = record.cells.get(self.workstream_id)
+        if cell and (cell.open or cell.complete):
+            return format_html("{} / {}", cell.open, cell.complete)
+        return _NONE
+
+
+class CoverageTable(CaptionedTable):
+    """One framework's codes against the programme's workstreams (a column each): open and
+    complete milestones per cell, totals, the worst open rating and flags."""
+
+    caption_class = _HIDDEN_CAPTION
+
+    code = tables.Column(verbose_name="Code", empty_values=(), attrs={"td": ROW_HEADER})
+    open = tables.Column(verbose_name="Open", attrs=NUMERIC)
+    complete = tables.Column(verbose_name="Complete", attrs=NUMERIC)
+    worst = tables.Column(verbose_name="Worst rating", empty_values=())
+    flags = tables.Column(verbose_name="Flags", empty_values=(), attrs=_cell("govuk-body-s"))
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {
+            **GOVUK_TABLE_ATTRS,
+            "class": "govuk-table app-coverage-table app-table--compact",
+        }
+        sequence = ("code", "...", "open", "complete", "worst", "flags")
+
+    def __init__(self, coverage: FrameworkCoverage) -> None:
+        self.caption = f"{coverage.framework.name}: open / complete milestones per workstream"
+        extra = [(f"ws_{w.pk}", _CoverageCellColumn(w)) for w in coverage.workstreams]
+        super().__init__(coverage.codes, extra_columns=extra)
+
+    def render_code(self, record: CodeCoverage) -> SafeString:
+        code = record.code
+        if code.title:
+            return format_html('{}<br><span class="govuk-body-s">{}</span>', code.code, code.title)
+        return format_html("{}", code.code)
+
+    def render_worst(self, record: CodeCoverage) -> str:
+        if record.worst_rating:
+            return rating_tag(record.worst_rating)
+        return record.worst_rating_label
+
+    def render_flags(self, record: CodeCoverage) -> str:
+        if not record.flags:
+            return "None"
+        return format_html_join(
+            "", "{} ", ((govuk_tag(f, "govuk-tag--orange"),) for f in record.flags)
+        )

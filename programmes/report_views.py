@@ -18,7 +18,7 @@ from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
-from programmes.report_tables import ChangesTable, ExceptionTable
+from programmes.report_tables import ChangesTable, CoverageTable, ExceptionTable
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
@@ -150,6 +150,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "programme": programme,
             "frameworks": frameworks,
+            "framework_tables": [(fw, CoverageTable(fw)) for fw in frameworks],
             "as_of": as_of,
             "print_title": _print_title(programme, "Cross-reference coverage", as_of, None),
         },
