@@ -30,6 +30,8 @@ from programmes.report_tables import (
     ImportChangeTable,
     ImportUnresolvedTable,
     ImportWorkstreamTable,
+    ReferenceReviewTable,
+    ResolvedReferenceTable,
     import_counts,
 )
 from programmes.tables import PlanImportTable
@@ -205,9 +207,14 @@ def _reference_page(
         "programmes/import/reference_review.html",
         {
             "programme": programme,
-            "open_rows": open_rows,
-            "done_rows": done_rows,
-            "can_edit": can_edit_plans(request.user),
+            "open_table": (
+                ReferenceReviewTable(
+                    open_rows, request=request, can_edit=can_edit_plans(request.user)
+                )
+                if open_rows
+                else None
+            ),
+            "done_table": ResolvedReferenceTable(done_rows) if done_rows else None,
             "invalid_form": invalid,
         },
         status=status,

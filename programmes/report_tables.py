@@ -6,17 +6,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
+from django.http import HttpRequest
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
+from django.utils.timezone import localtime
 
 from integration.reports import Count
 from integration.tables import GOVUK_TABLE_ATTRS, ROW_HEADER, CaptionedTable
 from integration.templatetags.integration_tags import govuk_tag
 from programmes.choices import rating_label, tag_colour
-from programmes.models import Milestone, Programme, Workstream
+from programmes.import_forms import ReferenceResolveForm
+from programmes.models import Milestone, Programme, UnresolvedReference, Workstream
 from programmes.tables import _NUMERIC as NUMERIC
 from programmes.templatetags.programme_tags import plan_date_text
 
@@ -252,9 +257,9 @@ class ImportUnresolvedTable(CaptionedTable):
 
     caption = "Cross-references kept for review"
 
-    row = tables.Column(verbose_name="Row", attrs=NUMERIC)
+    row = tables.Column(verbose_name="Row", attrs=NUMERIC, default="")
     ref = tables.Column(verbose_name="Ref", default="(none)")
-    token = tables.Column(verbose_name="As printed")
+    token = tables.Column(verbose_name="As printed", default="")
     candidates = tables.Column(verbose_name="Could be", empty_values=())
 
     class Meta(CaptionedTable.Meta):
@@ -272,10 +277,10 @@ class ImportWorkstreamTable(CaptionedTable):
 
     caption = "Workstreams"
 
-    number = tables.Column(verbose_name="Number")
-    name = tables.Column(verbose_name="Name")
-    rows = tables.Column(verbose_name="Rows", attrs=NUMERIC)
-    action = tables.Column(verbose_name="Action")
+    number = tables.Column(verbose_name="Number", default="")
+    name = tables.Column(verbose_name="Name", default="")
+    rows = tables.Column(verbose_name="Rows", attrs=NUMERIC, default="")
+    action = tables.Column(verbose_name="Action", default="")
 
     class Meta(CaptionedTable.Meta):
         attrs = {**GOVUK_TABLE_ATTRS, "id": "workstreams"}
@@ -289,10 +294,10 @@ class ImportChangeTable(CaptionedTable):
 
     caption = "New and updated milestones"
 
-    row = tables.Column(verbose_name="Row", attrs=NUMERIC)
-    ref = tables.Column(verbose_name="Ref")
-    title = tables.Column(verbose_name="Milestone")
-    action = tables.Column(verbose_name="Action")
+    row = tables.Column(verbose_name="Row", attrs=NUMERIC, default="")
+    ref = tables.Column(verbose_name="Ref", default="")
+    title = tables.Column(verbose_name="Milestone", default="")
+    action = tables.Column(verbose_name="Action", default="")
 
     class Meta(CaptionedTable.Meta):
         attrs = {**GOVUK_TABLE_ATTRS, "id": "changes"}
@@ -370,4 +375,93 @@ class CoverageTable(CaptionedTable):
             return "None"
         return format_html_join(
             "", "{} ", ((govuk_tag(f, "govuk-tag--orange"),) for f in record.flags)
+        )
+
+
+# --- cross-references to review ----------------------------------------------------------------
+
+
+def _token(row: UnresolvedReference) -> SafeString:
+    return format_html('<code class="app-token">{}</code>', row.raw_token)
+
+
+class ReferenceReviewTable(CaptionedTable):
+    """The cross-references still to review, each with its milestone, the code as printed and,
+    for a programme manager, a form to choose the code it stands for (else the candidates)."""
+
+    milestone = tables.Column(verbose_name="Milestone", empty_values=())
+    token = tables.Column(verbose_name="As printed", empty_values=())
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "unresolved"}
+        row_attrs: dict[str, Any] = {"id": lambda record: f"unresolved-{record[0].pk}"}
+
+    def __init__(
+        self,
+        rows: list[tuple[UnresolvedReference, ReferenceResolveForm]],
+        *,
+        request: HttpRequest,
+        can_edit: bool,
+    ) -> None:
+        self.request = request
+        self.can_edit = can_edit
+        self.caption = f"{len(rows)} to review"
+        heading = "Choose the code" if can_edit else "Could be"
+        choose = tables.Column(verbose_name=heading, empty_values=())
+        super().__init__(rows, extra_columns=[("choose", choose)])
+
+    def render_milestone(self, record: tuple[UnresolvedReference, Any]) -> SafeString:
+        m = record[0].milestone
+        return format_html(
+            '<strong>{}</strong> {}<br><span class="govuk-body-s">Workstream {}; cell read: '
+            "<code>{}</code></span>",
+            m.ref or "(no ref)",
+            Truncator(m.title).chars(140),
+            m.workstream.number,
+            m.references_raw,
+        )
+
+    def render_token(self, record: tuple[UnresolvedReference, Any]) -> SafeString:
+        row = record[0]
+        return format_html('{}<br><span class="govuk-body-s">{}</span>', _token(row), row.message)
+
+    def render_choose(self, record: tuple[UnresolvedReference, ReferenceResolveForm]) -> str:
+        row, form = record
+        if self.can_edit:
+            return render_to_string(
+                "programmes/import/includes/reference_resolve_form.html",
+                {"row": row, "form": form},
+                request=self.request,
+            )
+        return " or ".join(c.code for c in row.candidates.all()) or "No known code"
+
+
+class ResolvedReferenceTable(CaptionedTable):
+    """The cross-references someone has resolved: the code chosen, by whom and when."""
+
+    caption = "Resolved"
+
+    milestone = tables.Column(verbose_name="Milestone", empty_values=())
+    token = tables.Column(verbose_name="As printed", empty_values=())
+    code = tables.Column(verbose_name="Code", accessor="resolved_code__code")
+    by = tables.Column(verbose_name="By", empty_values=())
+
+    class Meta(CaptionedTable.Meta):
+        attrs = {**GOVUK_TABLE_ATTRS, "id": "resolved"}
+
+    def render_milestone(self, record: UnresolvedReference) -> SafeString:
+        m = record.milestone
+        return format_html(
+            "<strong>{}</strong> {}", m.ref or "(no ref)", Truncator(m.title).chars(100)
+        )
+
+    def render_token(self, record: UnresolvedReference) -> SafeString:
+        return _token(record)
+
+    def render_by(self, record: UnresolvedReference) -> str:
+        who = record.resolved_by
+        name = (who.get_full_name() or who.username) if who else ""
+        when = record.resolved_at
+        return f"{name or 'Unknown'}, " + (
+            date_filter(localtime(when), "j F Y H:i") if when else ""
         )
