@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integration.access import plan_importers
-from integration.reports import findings_export_if_requested, findings_tables
+from integration.reports import CountTable, findings_export_if_requested, findings_tables
 from integration.roles import can_edit_plans
 from programmes.choices import ImportState
 from programmes.import_forms import PlanImportUploadForm, ReferenceResolveForm
@@ -26,6 +26,14 @@ from programmes.plan_import import (
     plan_import_preview,
 )
 from programmes.reference import unresolved_reference_resolve
+from programmes.report_tables import (
+    ImportChangeTable,
+    ImportUnresolvedTable,
+    ImportWorkstreamTable,
+    ReferenceReviewTable,
+    ResolvedReferenceTable,
+    import_counts,
+)
 from programmes.tables import PlanImportTable
 
 
@@ -74,13 +82,19 @@ def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, report=report, filename=f"plan-import-{plan_import.pk}-findings"
     ):
         return download
+    changed = [m for m in report.get("milestones", []) if m["action"] != "unchanged"]
     context = {
         "plan_import": plan_import,
         "programme": plan_import.programme,
         "report": report,
         "errors": report.get("errors", []),
         **findings_tables(request, report),
-        "changed": [m for m in report.get("milestones", []) if m["action"] != "unchanged"],
+        "count_table": CountTable(import_counts(report)),
+        "unresolved_table": (
+            ImportUnresolvedTable(report["unresolved"]) if report.get("unresolved") else None
+        ),
+        "workstream_table": ImportWorkstreamTable(report.get("workstreams", [])),
+        "change_table": ImportChangeTable(changed) if changed else None,
         "can_apply": plan_import.state == ImportState.PREVIEWED and not report.get("errors"),
         "is_previewed": plan_import.state == ImportState.PREVIEWED,
         "state_tag_class": ImportState(plan_import.state).tag_class,
@@ -193,9 +207,14 @@ def _reference_page(
         "programmes/import/reference_review.html",
         {
             "programme": programme,
-            "open_rows": open_rows,
-            "done_rows": done_rows,
-            "can_edit": can_edit_plans(request.user),
+            "open_table": (
+                ReferenceReviewTable(
+                    open_rows, request=request, can_edit=can_edit_plans(request.user)
+                )
+                if open_rows
+                else None
+            ),
+            "done_table": ResolvedReferenceTable(done_rows) if done_rows else None,
             "invalid_form": invalid,
         },
         status=status,

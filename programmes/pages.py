@@ -12,6 +12,7 @@ from programmes import selectors
 from programmes.forms import MilestoneForm
 from programmes.metric_links import programme_linked_metrics
 from programmes.models import Milestone, Programme
+from programmes.report_tables import ConflictTable
 from programmes.tables import WorkstreamOverviewTable
 from programmes.templatetags.programme_tags import day_date
 
@@ -98,7 +99,12 @@ def milestone_conflict(
     data["version"] = str(current.version)
     retry = MilestoneForm(data, programme=programme, milestone=current)
     retry.is_valid()
-    return {"programme": programme, "milestone": current, "comparison": comparison, "form": retry}
+    return {
+        "programme": programme,
+        "milestone": current,
+        "comparison_table": ConflictTable(comparison),
+        "form": retry,
+    }
 
 
 def _display(form: Form, name: str, value: Any) -> str:

@@ -18,6 +18,7 @@ from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
+from programmes.report_tables import ChangesTable, CoverageTable, ExceptionTable
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
@@ -77,6 +78,9 @@ def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
+            "exception_groups": [
+                (group, ExceptionTable(group, programme=programme)) for group in report.groups
+            ],
             "print_title": _print_title(programme, "Exception report", as_of, report.body),
             "reporting_date_form": ReportingDateForm(),
         },
@@ -122,6 +126,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "form": form,
             "report": report,
+            "changes_table": ChangesTable(report.changes, programme=programme),
             "print_title": _print_title(programme, f"Changes from {since:%-d %B %Y}", until, None),
         },
     )
@@ -145,6 +150,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "programme": programme,
             "frameworks": frameworks,
+            "framework_tables": [(fw, CoverageTable(fw)) for fw in frameworks],
             "as_of": as_of,
             "print_title": _print_title(programme, "Cross-reference coverage", as_of, None),
         },
