@@ -22,7 +22,7 @@ from integration.templatetags.integration_tags import govuk_tag
 from programmes.choices import rating_label, tag_colour
 from programmes.import_forms import ReferenceResolveForm
 from programmes.models import Milestone, Programme, UnresolvedReference, Workstream
-from programmes.tables import _NUMERIC as NUMERIC
+from programmes.tables import NUMERIC_COLUMN_ATTRS as NUMERIC
 from programmes.templatetags.programme_tags import plan_date_text
 
 if TYPE_CHECKING:

@@ -264,7 +264,7 @@ MILESTONE_EXPORT_COLUMNS: tuple[Column, ...] = (
 
 # --- the programme list, overview and milestone history ---------------------------------------
 
-_NUMERIC = {
+NUMERIC_COLUMN_ATTRS = {
     "th": {
         **cast(dict[str, Any], GOVUK_TABLE_ATTRS["th"]),
         "class": "govuk-table__header govuk-table__header--numeric",
@@ -295,7 +295,7 @@ class ProgrammeTable(CaptionedTable):
     name = tables.Column(verbose_name="Programme", empty_values=())
     area = tables.Column(verbose_name="Area", empty_values=())
     reporting_date = tables.Column(verbose_name="Reporting date", empty_values=())
-    milestone_total = tables.Column(verbose_name="Milestones", attrs=_NUMERIC)
+    milestone_total = tables.Column(verbose_name="Milestones", attrs=NUMERIC_COLUMN_ATTRS)
     ratings = tables.Column(verbose_name="Ratings", empty_values=())
 
     def render_name(self, record: Programme) -> SafeString:
@@ -370,7 +370,7 @@ class _RatingCountColumn(tables.Column):
     """How many of a workstream's milestones have the rating at `index` on the programme's scale."""
 
     def __init__(self, index: int, label: str) -> None:
-        super().__init__(verbose_name=label, empty_values=(), attrs=_NUMERIC)
+        super().__init__(verbose_name=label, empty_values=(), attrs=NUMERIC_COLUMN_ATTRS)
         self.index = index
 
     def render(self, record: WorkstreamRow) -> int:
@@ -387,8 +387,8 @@ class WorkstreamOverviewTable(CaptionedTable):
     workstream = tables.Column(verbose_name="Workstream", empty_values=())
     sros = tables.Column(verbose_name="SROs", empty_values=())
     worst = tables.Column(verbose_name="Worst rating", empty_values=())
-    overdue = tables.Column(verbose_name="Overdue", empty_values=(), attrs=_NUMERIC)
-    total = tables.Column(verbose_name="Total", attrs=_NUMERIC)
+    overdue = tables.Column(verbose_name="Overdue", empty_values=(), attrs=NUMERIC_COLUMN_ATTRS)
+    total = tables.Column(verbose_name="Total", attrs=NUMERIC_COLUMN_ATTRS)
     metrics = tables.Column(
         verbose_name="Metrics it aims to move",
         empty_values=(),
@@ -592,7 +592,7 @@ class ProgrammeSummaryTable(CaptionedTable):
     programme = tables.Column(verbose_name="Programme", empty_values=())
     as_of = tables.Column(verbose_name="Reports as at", empty_values=())
     exceptions = tables.Column(
-        verbose_name="Milestones needing attention", empty_values=(), attrs=_NUMERIC
+        verbose_name="Milestones needing attention", empty_values=(), attrs=NUMERIC_COLUMN_ATTRS
     )
     of_which = tables.Column(
         verbose_name="Of which",
