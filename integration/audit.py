@@ -32,9 +32,11 @@ from integration.people import display_name
 
 # A row of one of simple-history's generated models: they carry no static type.
 Record = Any
-Linker = Callable[[Sequence[Model]], list[str]]
-Summariser = Callable[[Sequence[tuple[Model, Model | None]]], list[str]]
-Actor = Callable[[Model], str]
+# Each app's describers take its own model's objects (built from history rows, related objects
+# already attached), so they are typed over Any here.
+Linker = Callable[[Sequence[Any]], list[str]]
+Summariser = Callable[[Sequence[tuple[Any, Any]]], list[str]]
+Actor = Callable[[Any], str]
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 # Bookkeeping nobody reads as a change: stale-edit counters, password hashes, sign-in times.
@@ -120,7 +122,8 @@ def _manager_name(model: type[Model]) -> str:
     return getattr(model._meta, "simple_history_manager_attribute", "")
 
 
-def history_model(model: type[Model]) -> type[Model]:
+def history_model(model: type[Model]) -> Any:
+    """simple-history's generated model of `model` (no static type: made at start-up)."""
     return getattr(model, _manager_name(model)).model
 
 
@@ -147,11 +150,13 @@ def change_index(
     rows to page through. `narrow` applies the same filters (user, dates) to every table."""
     parts = []
     for scope in scopes:
-        rows = history_model(scope.model).objects.filter(scope.q).order_by()
+        rows = history_model(scope.model)._default_manager.filter(scope.q).order_by()
         if narrow is not None:
             rows = narrow(rows)
         label = Value(model_label(scope.model), output_field=CharField())
-        parts.append(rows.annotate(model_label=label).values("history_date", "history_id", "model_label"))
+        parts.append(
+            rows.annotate(model_label=label).values("history_date", "history_id", "model_label")
+        )
     if not parts:
         return None
     first, *rest = parts
@@ -164,12 +169,12 @@ class ChangeLog(Sequence[ChangeEntry]):
     django-tables2 and Paginator page through it like a list."""
 
     def __init__(self, index: QuerySet | None) -> None:
-        self.index = index
+        self.rows_index = index
         self._count: int | None = None
 
     def __len__(self) -> int:
         if self._count is None:
-            self._count = 0 if self.index is None else self.index.count()
+            self._count = 0 if self.rows_index is None else self.rows_index.count()
         return self._count
 
     @overload
@@ -181,9 +186,9 @@ class ChangeLog(Sequence[ChangeEntry]):
     def __getitem__(self, key: int | slice) -> ChangeEntry | list[ChangeEntry]:
         if isinstance(key, int):
             return self[key : key + 1][0]
-        if self.index is None:
+        if self.rows_index is None:
             return []
-        return entries_for(list(self.index[key]))
+        return entries_for(list(self.rows_index[key]))
 
     def __iter__(self) -> Iterator[ChangeEntry]:
         return iter(self[0 : len(self)])
@@ -212,11 +217,14 @@ def _entries_of(model: type[Model], ids: Sequence[int]) -> dict[int, ChangeEntry
     records = _with_predecessor_ids(model, ids)
     history = history_model(model)
     previous_ids = [r.previous_id for r in records if r.previous_id]
-    previous = {p.history_id: p for p in history.objects.filter(history_id__in=previous_ids)}
+    earlier = history._default_manager.filter(history_id__in=previous_ids)
+    previous = {p.history_id: p for p in earlier}
     pairs = [(r, previous.get(r.previous_id)) for r in records]
     everything = [r for pair in pairs for r in pair if r is not None]
     related = _Related.load(model, everything)
-    instances = [(related.instance(model, new), old and related.instance(model, old)) for new, old in pairs]
+    instances = [
+        (related.instance(model, new), old and related.instance(model, old)) for new, old in pairs
+    ]
     describer = _describers.get(model, Describer())
     links = describer.links([new for new, _ in instances]) if describer.links else None
     summaries = describer.summaries(instances) if describer.summaries else None
@@ -244,7 +252,7 @@ def _with_predecessor_ids(model: type[Model], ids: Sequence[int]) -> list[Record
     history = history_model(model)
     pk = model._meta.pk.attname
     earlier = (
-        history.objects.filter(**{pk: OuterRef(pk)})
+        history._default_manager.filter(**{pk: OuterRef(pk)})
         .filter(
             Q(history_date__lt=OuterRef("history_date"))
             | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
@@ -252,7 +260,7 @@ def _with_predecessor_ids(model: type[Model], ids: Sequence[int]) -> list[Record
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    rows = history.objects.filter(history_id__in=ids).select_related("history_user")
+    rows = history._default_manager.filter(history_id__in=ids).select_related("history_user")
     return list(rows.annotate(previous_id=Subquery(earlier)))
 
 
@@ -331,7 +339,9 @@ class _Related:
         found: set[Any] = set()
         for record in records:
             self.snapshots[record.history_id][m2m.name] = set()
-        for history_id, pk in through.objects.filter(history_id__in=ids).values_list("history_id", target):
+        for history_id, pk in through._default_manager.filter(history_id__in=ids).values_list(
+            "history_id", target
+        ):
             self.snapshots[history_id][m2m.name].add(pk)
             found.add(pk)
         return found
@@ -350,7 +360,11 @@ class _Related:
         if value is None or not f.is_relation:
             return shown(value, f)
         obj = self._object(f, value)
-        return _name(obj) if obj is not None else f"deleted {f.related_model._meta.verbose_name} #{value}"
+        return (
+            _name(obj)
+            if obj is not None
+            else f"deleted {f.related_model._meta.verbose_name} #{value}"
+        )
 
     def changes(self, new: Record, old: Record | None) -> Iterator[FieldChange]:
         if new.history_type == "-":
@@ -359,7 +373,9 @@ class _Related:
             before = getattr(old, f.attname) if old is not None else None
             after = getattr(new, f.attname)
             if before != after and not (old is None and _is_default(f, after)):
-                yield FieldChange(str(capfirst(f.verbose_name)), self.shown(f, before), self.shown(f, after))
+                yield FieldChange(
+                    str(capfirst(f.verbose_name)), self.shown(f, before), self.shown(f, after)
+                )
         for m2m in _m2m_fields(type(new).instance_type):
             yield from self._m2m_change(m2m, new, old)
 
@@ -374,7 +390,9 @@ class _Related:
             return tuple(sorted(_name(objects[pk]) if pk in objects else f"#{pk}" for pk in pks))
 
         yield FieldChange(
-            str(capfirst(m2m.verbose_name)), added=names(after - before), removed=names(before - after)
+            str(capfirst(m2m.verbose_name)),
+            added=names(after - before),
+            removed=names(before - after),
         )
 
 
@@ -386,7 +404,7 @@ def _relations(model: type[Model]) -> list[Any]:
 
 def _visible_fields(model: type[Model]) -> list[Any]:
     history = history_model(model)
-    tracked = {f.name for f in history.tracked_fields}  # type: ignore[attr-defined]  # generated
+    tracked = {f.name for f in getattr(history, "tracked_fields", [])}
     return [
         f
         for f in model._meta.concrete_fields

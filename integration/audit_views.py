@@ -31,7 +31,9 @@ def _change_table(request: HttpRequest, log: audit.ChangeLog) -> ChangeTable:
     return table
 
 
-def _export_rows(log: audit.ChangeLog) -> Iterator[tuple[audit.ChangeEntry, audit.FieldChange | None]]:
+def _export_rows(
+    log: audit.ChangeLog,
+) -> Iterator[tuple[audit.ChangeEntry, audit.FieldChange | None]]:
     """One row per field changed (one per change without fields), newest first, in chunks."""
     total = min(len(log), EXPORT_CAP)
     for start in range(0, total, _EXPORT_CHUNK):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import django_filters
 from django import forms
@@ -47,7 +48,7 @@ class ChangeLogFilterSet(django_filters.FilterSet):
         model = User  # not filtered itself: the filters narrow each historical table
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", User.objects.none())
         super().__init__(*args, **kwargs)
         self.form.fields["object_type"].choices = audit.model_choices()

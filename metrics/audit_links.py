@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Model
 from django.urls import reverse
 
 from integration.audit import Describer, describer_register
@@ -13,11 +12,11 @@ from metrics.choices import UploadState
 from metrics.models import Metric, Upload
 
 
-def _metric_links(objects: Sequence[Model]) -> list[str]:
-    return [reverse("metrics:comparison", args=[m.code]) for m in objects]  # type: ignore[attr-defined]
+def _metric_links(objects: Sequence[Metric]) -> list[str]:
+    return [reverse("metrics:comparison", args=[m.code]) for m in objects]
 
 
-def _upload_links(objects: Sequence[Model]) -> list[str]:
+def _upload_links(objects: Sequence[Upload]) -> list[str]:
     return [reverse("metrics:upload_detail", args=[u.pk]) for u in objects]
 
 
@@ -26,15 +25,14 @@ def _upload_summary(new: Upload, old: Upload | None) -> str:
         return ""
     if new.state == UploadState.APPLIED:
         return (
-            f"Applied activity upload #{new.pk}: {new.new_count} new, "
-            f"{new.changed_count} changed"
+            f"Applied activity upload #{new.pk}: {new.new_count} new, {new.changed_count} changed"
         )
     return f"{new.get_state_display()} activity upload #{new.pk}"
 
 
-def _upload_summaries(pairs: Sequence[tuple[Model, Model | None]]) -> list[str]:
+def _upload_summaries(pairs: Sequence[tuple[Upload, Upload | None]]) -> list[str]:
     """One line per upload decision, from the upload's own counts (no query)."""
-    return [_upload_summary(new, old) for new, old in pairs]  # type: ignore[arg-type]
+    return [_upload_summary(new, old) for new, old in pairs]
 
 
 def register() -> None:

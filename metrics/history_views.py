@@ -10,7 +10,15 @@ from django.urls import reverse
 
 from integration import audit
 from integration.audit_views import history_render
-from metrics.models import Area, AreaAlias, Metric, Observation, ObservationRevision, SeriesBreak, Upload
+from metrics.models import (
+    Area,
+    AreaAlias,
+    Metric,
+    Observation,
+    ObservationRevision,
+    SeriesBreak,
+    Upload,
+)
 
 
 def _uploads_of(metric: Metric, area: Area) -> Q:
@@ -36,7 +44,9 @@ def metric_history(request: HttpRequest, area_code: str, metric_code: str) -> Ht
     context = {
         "title": metric.name,
         "caption": f"{area.name} ({area.code})",
-        "breadcrumbs": [(f"Metrics: {area.name}", reverse("metrics:dashboard") + f"?area={area.code}")],
+        "breadcrumbs": [
+            (f"Metrics: {area.name}", reverse("metrics:dashboard") + f"?area={area.code}")
+        ],
         "back_url": back_url,
         "history_url": request.path,
         "change_log_query": f"object_type=metrics.metric&object_id={metric.pk}",

@@ -12,9 +12,9 @@ from django.urls import reverse
 from integration.audit import Describer, describer_register
 from programmes.choices import ImportState
 from programmes.models import (
+    MetricLink,
     Milestone,
     MilestoneReference,
-    MetricLink,
     PlanImport,
     Programme,
     StatusUpdate,
@@ -28,15 +28,15 @@ def _slugs(programme_ids: set[Any]) -> dict[Any, str]:
     return dict(Programme.objects.filter(pk__in=programme_ids).values_list("pk", "slug"))
 
 
-def _programme_links(objects: Sequence[Model]) -> list[str]:
-    return [reverse("programmes:programme_detail", args=[p.slug]) for p in objects]  # type: ignore[attr-defined]
+def _programme_links(objects: Sequence[Programme]) -> list[str]:
+    return [reverse("programmes:programme_detail", args=[p.slug]) for p in objects]
 
 
-def _workstream_links(objects: Sequence[Model]) -> list[str]:
-    slugs = _slugs({w.programme_id for w in objects})  # type: ignore[attr-defined]
+def _workstream_links(objects: Sequence[Workstream]) -> list[str]:
+    slugs = _slugs({w.programme_id for w in objects})
     return [
-        reverse("programmes:workstream_detail", args=[slugs[w.programme_id], w.number])  # type: ignore[attr-defined]
-        if w.programme_id in slugs  # type: ignore[attr-defined]
+        reverse("programmes:workstream_detail", args=[slugs[w.programme_id], w.number])
+        if w.programme_id in slugs
         else ""
         for w in objects
     ]
@@ -45,19 +45,21 @@ def _workstream_links(objects: Sequence[Model]) -> list[str]:
 def _milestone_url(slugs: dict[Any, str], milestone: Milestone | None) -> str:
     if milestone is None or milestone.programme_id not in slugs:
         return ""
-    return reverse("programmes:milestone_detail", args=[slugs[milestone.programme_id], milestone.pk])
+    return reverse(
+        "programmes:milestone_detail", args=[slugs[milestone.programme_id], milestone.pk]
+    )
 
 
-def _milestone_links(objects: Sequence[Model]) -> list[str]:
-    milestones: list[Milestone] = list(objects)  # type: ignore[arg-type]
-    slugs = _slugs({m.programme_id for m in milestones})
-    return [_milestone_url(slugs, m) for m in milestones]
+def _milestone_links(objects: Sequence[Milestone]) -> list[str]:
+    slugs = _slugs({m.programme_id for m in objects})
+    return [_milestone_url(slugs, m) for m in objects]
 
 
 def _parent_milestone(obj: Model) -> Milestone | None:
-    """The milestone a status update or cross-reference belongs to (already fetched)."""
+    """The milestone a status update or cross-reference belongs to (already attached by the
+    audit trail; None when it has been deleted since)."""
     try:
-        return obj.milestone  # type: ignore[attr-defined]
+        return getattr(obj, "milestone", None)
     except Milestone.DoesNotExist:
         return None
 
@@ -68,7 +70,7 @@ def _milestone_child_links(objects: Sequence[Model]) -> list[str]:
     return [_milestone_url(slugs, m) for m in milestones]
 
 
-def _import_links(objects: Sequence[Model]) -> list[str]:
+def _import_links(objects: Sequence[PlanImport]) -> list[str]:
     return [reverse("programmes:plan_import_detail", args=[i.pk]) for i in objects]
 
 
@@ -77,23 +79,25 @@ def _counts(report: dict[str, Any]) -> str:
     return ", ".join(counts) or "no changes"
 
 
-def _import_summaries(pairs: Sequence[tuple[Model, Model | None]]) -> list[str]:
-    """"Applied plan import #7: 3 updated, 1 created", counted from the import's report (not
+def _import_summaries(pairs: Sequence[tuple[PlanImport, PlanImport | None]]) -> list[str]:
+    """ "Applied plan import #7: 3 updated, 1 created", counted from the import's report (not
     kept in history, so read from the import: one query for the page)."""
     decided = [
         new.pk
         for new, old in pairs
-        if new.state != ImportState.PREVIEWED and (old is None or old.state != new.state)  # type: ignore[attr-defined]
+        if new.state != ImportState.PREVIEWED and (old is None or old.state != new.state)
     ]
-    reports = dict(PlanImport.objects.filter(pk__in=decided).values_list("pk", "report")) if decided else {}
+    reports: dict[Any, Any] = {}
+    if decided:
+        reports = dict(PlanImport.objects.filter(pk__in=decided).values_list("pk", "report"))
     lines = []
     for new, _old in pairs:
         if new.pk not in reports:
             lines.append("")
-        elif new.state == ImportState.APPLIED:  # type: ignore[attr-defined]
+        elif new.state == ImportState.APPLIED:
             lines.append(f"Applied plan import #{new.pk}: {_counts(reports[new.pk] or {})}")
         else:
-            lines.append(f"{new.get_state_display()} plan import #{new.pk}")  # type: ignore[attr-defined]
+            lines.append(f"{new.get_state_display()} plan import #{new.pk}")
     return lines
 
 

@@ -27,7 +27,7 @@ from programmes.models import (
 
 
 def _milestone_changes(**where: Any) -> int:
-    return audit.history_model(Milestone).objects.filter(**where).count()
+    return audit.history_model(Milestone)._default_manager.filter(**where).count()
 
 
 def _programme_crumbs(programme: Programme) -> list[tuple[str, str]]:

@@ -29,7 +29,9 @@ HEADER = "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status,Gover
 @pytest.fixture
 def plan(db):
     frameworks_load()
-    programme = ProgrammeFactory(slug="wiltshire", name="Wiltshire plan", reporting_date=date(2018, 9, 6))
+    programme = ProgrammeFactory(
+        slug="wiltshire", name="Wiltshire plan", reporting_date=date(2018, 9, 6)
+    )
     workstream = WorkstreamFactory(programme=programme, number="1", name="Falls prevention")
     return programme, workstream
 
@@ -133,7 +135,9 @@ def test_the_audit_page_answers_who_changed_milestone_1_18_and_when_for_every_fi
     assert "Baseline end: 30 Sep 2018 → 31 Dec 2018" in text
     assert "Baseline end: 31 Dec 2018 → 31 Jan 2019" in text
     assert f"Applied plan import #{plan_import.pk}: 1 updated" in text
-    assert reverse("programmes:plan_import_detail", args=[plan_import.pk]) in history.content.decode()
+    assert (
+        reverse("programmes:plan_import_detail", args=[plan_import.pk]) in history.content.decode()
+    )
 
 
 def test_a_role_given_in_the_admin_appears_in_the_change_log(admin_client_role, board_user):
