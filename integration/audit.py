@@ -39,6 +39,9 @@ Summariser = Callable[[Sequence[tuple[Any, Any]]], list[str]]
 Actor = Callable[[Any], str]
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# A change with no earlier row: the object predates its history (loaded by a migration), so
+# only the values it then had are known.
+FIRST_RECORDED = "First recorded"
 # Bookkeeping nobody reads as a change: stale-edit counters, password hashes, sign-in times.
 HIDDEN_FIELDS = frozenset({"version", "password", "last_login"})
 BLANK = "none"
@@ -233,7 +236,7 @@ def _entries_of(model: type[Model], ids: Sequence[int]) -> dict[int, ChangeEntry
         entry = ChangeEntry(
             when=timezone.localtime(new.history_date),
             who=_who(new, instances[i][0], describer),
-            action=ACTIONS.get(new.history_type, "Changed"),
+            action=_action(new, old),
             object_type=type_name(model),
             object_label=_label(instances[i][0]),
             url=links[i] if links else "",
@@ -244,6 +247,12 @@ def _entries_of(model: type[Model], ids: Sequence[int]) -> dict[int, ChangeEntry
         if entry.action != "Changed" or entry.changes or entry.summary or entry.reason:
             entries[new.history_id] = entry
     return entries
+
+
+def _action(new: Record, old: Record | None) -> str:
+    if new.history_type == "~" and old is None:
+        return FIRST_RECORDED
+    return ACTIONS.get(new.history_type, "Changed")
 
 
 def _with_predecessor_ids(model: type[Model], ids: Sequence[int]) -> list[Record]:
