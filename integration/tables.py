@@ -50,3 +50,24 @@ class CaptionedTable(GovukTable):
     class Meta(GovukTable.Meta):
         orderable = False
         template_name = "includes/table_captioned.html"
+
+
+class ChangeTable(GovukTable):
+    """The audit trail: one row per change, newest first, each field old → new (the change log
+    and every History tab). Rows are `integration.audit.ChangeEntry`, built page by page."""
+
+    when = tables.TemplateColumn(
+        template_code='<span class="govuk-body-s">{{ value|date:"j M Y H:i" }}</span>',
+        verbose_name="When",
+    )
+    who = tables.Column(verbose_name="Who")
+    what = tables.TemplateColumn(
+        template_name="includes/history_what.html", verbose_name="What", accessor="object_label"
+    )
+    changes = tables.TemplateColumn(
+        template_name="includes/history_changes.html", verbose_name="Change", accessor="action"
+    )
+
+    class Meta(GovukTable.Meta):
+        orderable = False
+        empty_text = "No changes have been recorded."

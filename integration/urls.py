@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from integration import views
+from integration import audit_views, views
 from integration.forms import SignInForm
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", audit_views.change_log, name="audit_log"),
     path("programmes/", include("programmes.urls")),
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),

@@ -12,3 +12,7 @@ class ProgrammesConfig(AppConfig):
         from programmes.metric_links import linked_work_panel
 
         panel_provider_register(linked_work_panel)
+        # The audit trail's links and import summaries for plan objects.
+        from programmes import audit_links
+
+        audit_links.register()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programmes import views, workstream_views
+from programmes import history_views, views, workstream_views
 from programmes.import_urls import urlpatterns as import_urlpatterns
 from programmes.report_urls import urlpatterns as report_urlpatterns
 
@@ -15,6 +15,12 @@ urlpatterns = [
         workstream_views.workstream_detail,
         name="workstream_detail",
     ),
+    path("<slug:slug>/history/", history_views.programme_history, name="programme_history"),
+    path(
+        "<slug:slug>/workstreams/<str:number>/history/",
+        history_views.workstream_history,
+        name="workstream_history",
+    ),
     path(
         "<slug:slug>/workstreams/<str:number>/metric-links/<int:pk>/remove/",
         workstream_views.metric_link_remove,
@@ -23,6 +29,11 @@ urlpatterns = [
     path("<slug:slug>/milestones/", views.milestone_list, name="milestone_list"),
     path("<slug:slug>/milestones/new/", views.milestone_create, name="milestone_create"),
     path("<slug:slug>/milestones/<int:pk>/", views.milestone_detail, name="milestone_detail"),
+    path(
+        "<slug:slug>/milestones/<int:pk>/history/",
+        history_views.milestone_history,
+        name="milestone_history",
+    ),
     path("<slug:slug>/milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
     path("<slug:slug>/milestones/<int:pk>/row/", views.milestone_row, name="milestone_row"),
     path("<slug:slug>/milestones/<int:pk>/status/", views.status_update, name="status_update"),
