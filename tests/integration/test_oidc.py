@@ -139,6 +139,21 @@ def test_a_name_only_in_the_name_claim_is_kept_whole(provider):
     assert user.user_organisation.organisation_name == DOMAINS["nhs.net"]
 
 
+def test_a_next_address_on_another_site_is_not_followed_after_sign_in(provider):
+    client = Client()
+
+    response = _sign_in(client, next_url="https://evil.example.org/")
+
+    assert response["Location"] == "/"
+    assert _signed_in_user(client) is not None
+
+
+def test_the_session_cookie_comes_back_with_the_provider_redirect(settings):
+    # The provider sends the browser back with a cross-site GET: a Strict session cookie
+    # would not come with it, and every organisation sign-in would end "attempt expired".
+    assert settings.SESSION_COOKIE_SAMESITE != "Strict"
+
+
 @pytest.mark.parametrize(
     ("misbehaviour", "message"),
     [
