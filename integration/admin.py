@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from integration.models import UserOrganisation
 from integration.roles import is_administrator
 
 
@@ -11,3 +12,12 @@ class AdministratorsAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_administrator(request.user)
+
+
+@admin.register(UserOrganisation)
+class UserOrganisationAdmin(admin.ModelAdmin):
+    """Which partner each user works for: set at organisation sign-in, correctable here."""
+
+    list_display = ["user", "organisation_name"]
+    search_fields = ["user__username", "user__email", "organisation_name"]
+    autocomplete_fields = ["user"]

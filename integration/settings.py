@@ -141,7 +141,11 @@ def _postgres_timeouts() -> dict[str, Any]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["integration.roles.RoleBackend"]
+AUTHENTICATION_BACKENDS = [
+    "integration.roles.RoleBackend",
+    # Sign-in with the organisation's account; answers nothing until OIDC_ISSUER is set.
+    "integration.oidc.OrganisationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,3 +200,52 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", _LOG_LEVELS)},
 }
+
+
+# Sign in with the organisation's account: Microsoft Entra ID or another OpenID Connect
+# provider (integration/oidc.py, mozilla-django-oidc). Off until OIDC_ISSUER is set; the
+# provider's endpoints come from its discovery document, fetched at the first sign-in.
+OIDC_ISSUER = env_str("OIDC_ISSUER").strip()
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID").strip()
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET").strip()
+if any((OIDC_ISSUER, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET)) and not all(
+    (OIDC_ISSUER, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET)
+):
+    raise ImproperlyConfigured(
+        "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three to "
+        "offer sign-in with an organisation account, or none of them."
+    )
+if OIDC_ISSUER and not OIDC_ISSUER.startswith("https://") and not DEBUG:
+    raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// address, not {OIDC_ISSUER!r}.")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+
+
+def _organisation_domains() -> dict[str, str]:
+    """OIDC_ORGANISATION_DOMAINS="wiltshire.gov.uk=Wiltshire Council,nhs.net=…": e-mail domain
+    to organisation name. A piece without "=" continues the name before it, so names may hold
+    commas ("Bath and North East Somerset, Swindon and Wiltshire ICB")."""
+    pairs: list[list[str]] = []
+    for piece in env_str("OIDC_ORGANISATION_DOMAINS").split(","):
+        domain, equals, name = piece.partition("=")
+        if equals:
+            pairs.append([domain.strip().lower().lstrip("@"), name.strip()])
+        elif pairs and piece.strip():
+            pairs[-1][1] += "," + piece.rstrip()
+        elif piece.strip():
+            raise ImproperlyConfigured(
+                f"OIDC_ORGANISATION_DOMAINS must read domain=Organisation name,…; {piece!r} "
+                "has no organisation."
+            )
+    domains = {domain: name for domain, name in pairs if domain and name}
+    if len(domains) != len(pairs):
+        raise ImproperlyConfigured(
+            "OIDC_ORGANISATION_DOMAINS has a domain twice, or a domain or name left empty."
+        )
+    return domains
+
+
+OIDC_ORGANISATION_DOMAINS = _organisation_domains()

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from integration import audit_views, views
+from integration import audit_views, oidc, views
 from integration.forms import SignInForm
 
 urlpatterns = [
@@ -10,7 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/sign-in/",
-        auth_views.LoginView.as_view(
+        oidc.SignInView.as_view(
             template_name="registration/login.html",
             authentication_form=SignInForm,
             redirect_authenticated_user=True,
@@ -19,6 +20,17 @@ urlpatterns = [
     ),
     path("accounts/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", audit_views.change_log, name="audit_log"),
+    # Sign-in with the organisation's account (OpenID Connect); 404 until it is set up.
+    path(
+        "accounts/organisation/sign-in/",
+        login_not_required(oidc.OrganisationSignInView.as_view()),
+        name="oidc_sign_in",
+    ),
+    path(
+        "accounts/organisation/callback/",
+        login_not_required(oidc.OrganisationCallbackView.as_view()),
+        name="oidc_callback",
+    ),
     path("programmes/", include("programmes.urls")),
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
