@@ -315,8 +315,8 @@ class PostgresStage(Staged):
     row is new: the preview needs no join, and applying copies the rows straight into the
     observation table under an exclusive lock, with nothing to conflict with or revise."""
 
-    def __init__(self, frame: pd.DataFrame, using: str) -> None:
-        super().__init__(frame, using)
+    def __init__(self, frame: pd.DataFrame, using: str, *, clear_empty_notes: bool = False) -> None:
+        super().__init__(frame, using, clear_empty_notes=clear_empty_notes)
         self.table = f"metrics_stage_{uuid.uuid4().hex[:12]}"
         self.loaded = False
 
