@@ -44,7 +44,8 @@ class NumericColumn(tables.Column):
 
 
 NEWER_TAG = format_html(
-    '<strong class="govuk-tag govuk-tag--yellow">Newer data published since this preview</strong>'
+    '<strong class="govuk-tag govuk-tag--yellow">{}</strong>',
+    "Newer data published since this preview",
 )
 
 
