@@ -298,10 +298,8 @@ def upload_create(
 ) -> Upload:
     """Keep the file and its sha256, read it with `definition` (a profile not saved), or the saved
     `profile`, or one guessed from its header, and store the validation report and preview.
-
-    Raises UploadError when the file cannot be read at all (nothing is kept then: there is
-    nothing to map or apply). With `keep_for_apply`, the parsed rows stay on the returned object
-    for an `upload_apply` in the same process."""
+    Raises UploadError when the file cannot be read at all (nothing is kept then). With
+    `keep_for_apply`, the parsed rows stay on the returned object for an `upload_apply`."""
     if not content or not content.strip():
         raise UploadError(f"'{filename}' is empty.")
     if definition is None and profile is not None:
@@ -456,7 +454,7 @@ def _stale_renew(upload: Upload, prepared: Prepared | None) -> None:
     old = fresh.report.get("basis")
     if prepared is None or prepared.result.has_errors:
         prepared = _prepare(fresh, _profile_of(fresh))
-    count, since = 0, []
+    count, since = 0, list[dict[str, Any]]()
     if old and old.get("checked_at") and not prepared.result.has_errors:
         if prepared.staged is None:
             prepared.staged = _stage(fresh, prepared)

@@ -281,7 +281,7 @@ def upload_revert_view(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
     form = RevertForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["reason"][0])
+        messages.error(request, "Say why the upload is being reverted.")
         return redirect(reverse("metrics:upload_detail", args=[pk]) + "#revert")
     try:
         upload = upload_revert(upload=upload, reason=form.cleaned_data["reason"], user=request.user)
