@@ -3,8 +3,8 @@ discard; mapping profiles (list, download, import).
 
 Everyone signed in may read the uploads list, an upload's report and the profiles (where the
 numbers came from is no secret); only analysts and administrators (`can_upload_metrics`) may
-upload, map, apply, discard, download the original files or import profiles. Others get a 403
-page that says so.
+upload, map, apply, discard, download the original files or import profiles; only
+administrators revert an applied upload. Others get a 403 page that says so.
 """
 
 from __future__ import annotations
