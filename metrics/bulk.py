@@ -10,7 +10,18 @@ compare, revise or conflict with: the preview is "all new" without a join, and a
 the rows straight into the observation table under an exclusive lock.
 
 SQLite: the stored rows for the file's metrics and areas are fetched once and compared with a
-pandas merge; applying writes revisions, updates and inserts with `executemany`.
+pandas merge; applying writes revisions, updates and inserts with `executemany`
+(`metrics.bulk_sqlite`).
+
+A value is changed when its value, numerator, denominator or status differ; a note alone never
+makes it changed. An empty note in the file keeps the stored note unless the upload clears
+empty notes; a different note with the same value is a "note updated" (its old note kept as a
+revision, like any value).
+
+A preview records the `Basis` it was computed against: how many stored rows matched the file's
+keys and a fingerprint of their ids, uploads and update times. Applying, after taking the
+writers' lock, computes the same over what is stored then and refuses (`Stale`) when it differs,
+so nothing is ever applied against values the analyst has not seen.
 
 The frame handed in has the columns in `COLUMNS`: ids for metric and area, the kind, the
 period kind and its first day as ISO text, and the value fields.
@@ -29,11 +40,13 @@ import numpy as np
 import pandas as pd
 from django.db import connections
 from django.db.models import Model
+from django.utils import timezone
 
 from metrics.models import Area, Metric, Observation, ObservationRevision
 
 KEY = ["metric_id", "area_id", "kind", "period_kind", "period_start"]
-DATA = ["value", "numerator", "denominator", "status", "note"]
+VALUES = ["value", "numerator", "denominator", "status"]  # what makes a value changed
+DATA = [*VALUES, "note"]
 COLUMNS = KEY + DATA
 NUMBERS = ["value", "numerator", "denominator"]
 OBSERVATION = Observation._meta.db_table
@@ -44,14 +57,65 @@ BULK_THRESHOLD = 100_000
 NOTE_LENGTH = Observation._meta.get_field("note").max_length  # notes are cut to fit
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What a preview was computed against: the stored rows matching the file's keys, counted
+    and fingerprinted (ids, uploads and update times), the uploads they came from, and when."""
+
+    matched: int = 0
+    fingerprint: str = "0"
+    uploads: tuple[int, ...] = ()
+    checked_at: str = ""
+
+    def same_as(self, other: Basis) -> bool:
+        return (self.matched, self.fingerprint) == (other.matched, other.fingerprint)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "matched": self.matched,
+            "fingerprint": self.fingerprint,
+            "uploads": list(self.uploads),
+            "checked_at": self.checked_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Basis:
+        return cls(
+            int(data.get("matched", 0)),
+            str(data.get("fingerprint", "0")),
+            tuple(int(u) for u in data.get("uploads", ())),
+            str(data.get("checked_at", "")),
+        )
+
+
 @dataclass
 class Comparison:
-    """What applying would do: counts, and a sample of changed rows with old and new values."""
+    """What applying would do: counts, and a sample of changed rows with old and new values
+    (value changes and note updates), and the basis they were computed against."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)
+    notes: int = 0
+    basis: Basis = field(default_factory=Basis, compare=False)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying did: rows inserted, values changed, notes updated."""
+
+    inserted: int = 0
+    changed: int = 0
+    notes: int = 0
+
+
+class Stale(Exception):
+    """The stored values differ from those the preview was computed against."""
+
+
+def _now_iso() -> str:
+    return timezone.now().isoformat()
 
 
 def empty_frame() -> pd.DataFrame:
@@ -102,20 +166,26 @@ def _iso_dates(values: pd.Series) -> np.ndarray:
     return texts[codes] if len(values) else np.array([], dtype=object)
 
 
-def stage(frame: pd.DataFrame, *, using: str = "default") -> Staged:
-    """Load the rows where the database can compare and apply them."""
+def stage(
+    frame: pd.DataFrame, *, using: str = "default", clear_empty_notes: bool = False
+) -> Staged:
+    """Load the rows where the database can compare and apply them. With `clear_empty_notes`
+    an empty note in the file clears the stored note; otherwise the stored note stays."""
     connection = connections[using]
     if connection.vendor == "postgresql":
-        return PostgresStage(frame, using)
-    return PandasStage(frame, using)
+        return PostgresStage(frame, using, clear_empty_notes=clear_empty_notes)
+    from metrics.bulk_sqlite import PandasStage
+
+    return PandasStage(frame, using, clear_empty_notes=clear_empty_notes)
 
 
 class Staged:
     """Rows of one upload, loaded once, compared and applied from the same copy."""
 
-    def __init__(self, frame: pd.DataFrame, using: str) -> None:
+    def __init__(self, frame: pd.DataFrame, using: str, *, clear_empty_notes: bool = False) -> None:
         self.frame = frame
         self.using = using
+        self.clear_empty_notes = clear_empty_notes
 
     @property
     def connection(self):
@@ -124,9 +194,15 @@ class Staged:
     def compare(self, *, sample: int = 200) -> Comparison:
         raise NotImplementedError
 
-    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
-        """Write new and changed rows (keeping the old values as revisions); return the counts
-        of rows inserted and updated. Call inside a transaction."""
+    def apply(self, *, upload_id: int, now: datetime, expect: Basis | None = None) -> Applied:
+        """Write new and changed rows (keeping the old values as revisions) and say how many.
+        With `expect`, first check (under the writers' lock) that what is stored is what the
+        preview saw, raising Stale if not. Call inside a transaction."""
+        raise NotImplementedError
+
+    def changed_since(self, basis: Basis, *, sample: int = 200) -> tuple[int, list[dict]]:
+        """Stored rows for the file's keys written since `basis` was taken (by an upload it did
+        not see, or after it): how many, and a sample with the value then and now."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -141,10 +217,29 @@ def _join() -> str:
 
 
 def _differs(left: str, right: str) -> str:
+    """The value fields differ (the note is not one of them)."""
     return (
-        f"({', '.join(f'{left}.{c}' for c in DATA)}) IS DISTINCT FROM "
-        f"({', '.join(f'{right}.{c}' for c in DATA)})"
+        f"({', '.join(f'{left}.{c}' for c in VALUES)}) IS DISTINCT FROM "
+        f"({', '.join(f'{right}.{c}' for c in VALUES)})"
     )
+
+
+def _note_of(stored: str, incoming: str, clear: bool) -> str:
+    """The note a row keeps: the file's, unless it is empty and empty notes do not clear."""
+    if clear:
+        return f"{incoming}.note"
+    return f"CASE WHEN {incoming}.note = '' THEN {stored}.note ELSE {incoming}.note END"
+
+
+def _note_differs(stored: str, incoming: str, clear: bool) -> str:
+    return f"{stored}.note <> {_note_of(stored, incoming, clear)}"
+
+
+# A row's fingerprint: which row, which upload wrote it and when (an order-free sum).
+_FINGERPRINT = (
+    "coalesce(sum(hashtextextended(o.id::text || ':' || o.upload_id::text || ':' || "
+    "extract(epoch FROM o.updated_at)::text, 0)::numeric), 0)"
+)
 
 
 def _csv_text(text: str) -> str:
@@ -220,8 +315,8 @@ class PostgresStage(Staged):
     row is new: the preview needs no join, and applying copies the rows straight into the
     observation table under an exclusive lock, with nothing to conflict with or revise."""
 
-    def __init__(self, frame: pd.DataFrame, using: str) -> None:
-        super().__init__(frame, using)
+    def __init__(self, frame: pd.DataFrame, using: str, *, clear_empty_notes: bool = False) -> None:
+        super().__init__(frame, using, clear_empty_notes=clear_empty_notes)
         self.table = f"metrics_stage_{uuid.uuid4().hex[:12]}"
         self.loaded = False
 
@@ -261,87 +356,121 @@ class PostgresStage(Staged):
         )
         return cursor.fetchone()[0]
 
+    def _counts(self, cursor) -> tuple[int, int, int, int, Basis]:
+        """New, changed, note-updated and unchanged rows, and the basis: one join."""
+        checked_at = _now_iso()
+        values, notes = _differs("o", "s"), _note_differs("o", "s", self.clear_empty_notes)
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
+            f"count(*) FILTER (WHERE o.id IS NOT NULL AND {values}), "
+            f"count(*) FILTER (WHERE o.id IS NOT NULL AND NOT {values} AND {notes}), "
+            f"count(*) FILTER (WHERE o.id IS NOT NULL AND NOT {values} AND NOT {notes}), "
+            f"count(o.id), {_FINGERPRINT}, "
+            f"array_agg(DISTINCT o.upload_id) FILTER (WHERE o.id IS NOT NULL) "
+            f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
+        )
+        new, changed, noted, unchanged, matched, fingerprint, uploads = cursor.fetchone()
+        basis = Basis(matched, str(fingerprint), tuple(sorted(uploads or ())), checked_at)
+        return new, changed, noted, unchanged, basis
+
     def compare(self, *, sample: int = 200) -> Comparison:
-        differs = _differs("o", "s")
         with self.connection.cursor() as cursor:
             if not self._any_stored(cursor):
-                return Comparison(len(self.frame), 0, 0, [])
+                return Comparison(len(self.frame), basis=Basis(checked_at=_now_iso()))
             self._ensure(cursor)
-            cursor.execute(
-                f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
-                f"count(*) FILTER (WHERE o.id IS NOT NULL AND {differs}), "
-                f"count(*) FILTER (WHERE o.id IS NOT NULL AND NOT {differs}) "
-                f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
-            )
-            new, changed, unchanged = cursor.fetchone()
+            new, changed, noted, unchanged, basis = self._counts(cursor)
             changes: list[dict[str, object]] = []
-            if changed and sample:
+            if (changed or noted) and sample:
+                clear = self.clear_empty_notes
                 cursor.execute(
                     f"SELECT s.metric_id, s.area_id, s.kind, s.period_kind, s.period_start, "
-                    f"o.value, s.value, o.status, s.status, o.upload_id "
+                    f"o.value, s.value, o.status, s.status, o.upload_id, "
+                    f"NOT {_differs('o', 's')}, o.note, {_note_of('o', 's', clear)} "
                     f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
-                    f"WHERE {differs} ORDER BY s.metric_id, s.area_id, s.kind, s.period_start "
-                    f"LIMIT %s",
+                    f"WHERE {_differs('o', 's')} OR {_note_differs('o', 's', clear)} "
+                    f"ORDER BY s.metric_id, s.area_id, s.kind, s.period_start LIMIT %s",
                     [sample],
                 )
                 changes = [_change(row) for row in cursor.fetchall()]
-        return Comparison(new, changed, unchanged, changes)
+        return Comparison(new, changed, unchanged, changes, noted, basis)
 
-    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
-        params = {"upload": upload_id, "now": now}
-        columns = ", ".join(COLUMNS)
+    def apply(self, *, upload_id: int, now: datetime, expect: Basis | None = None) -> Applied:
         with self.connection.cursor() as cursor:
             # Writers of observations take turns (readers are not blocked), so what is found
             # below stays true until this transaction commits.
             cursor.execute(f"LOCK TABLE {OBSERVATION} IN SHARE ROW EXCLUSIVE MODE")
-            if not len(self.frame):
-                return 0, 0
-            if not self._any_stored(cursor):
-                with _bulk_load(cursor, len(self.frame), indexes=True):
-                    reader = CopyReader(
-                        self.frame, COLUMNS, constants=(str(upload_id), now.isoformat())
-                    )
-                    _copy(cursor, OBSERVATION, [*COLUMNS, "upload_id", "updated_at"], reader)
-                return len(self.frame), 0
+            if not len(self.frame) or not self._any_stored(cursor):
+                if expect is not None and expect.matched:
+                    raise Stale  # what the preview saw has been withdrawn since
+                return self._first_load(cursor, upload_id, now)
             self._ensure(cursor)
-            cursor.execute(
-                f"SELECT count(*) FILTER (WHERE o.id IS NULL), "
-                f"count(*) FILTER (WHERE o.id IS NOT NULL AND {_differs('o', 's')}) "
-                f"FROM {self.table} s LEFT JOIN {OBSERVATION} o ON {_join()}"
+            new, changed, noted, _, basis = self._counts(cursor)
+            if expect is not None and not basis.same_as(expect):
+                raise Stale
+            if new or changed or noted:
+                self._write(cursor, new + changed + noted, changed + noted, upload_id, now)
+        return Applied(new, changed, noted)
+
+    def _first_load(self, cursor, upload_id: int, now: datetime) -> Applied:
+        """Nothing stored for these metrics and areas: copy straight into the table."""
+        if not len(self.frame):
+            return Applied()
+        with _bulk_load(cursor, len(self.frame), indexes=True):
+            reader = CopyReader(self.frame, COLUMNS, constants=(str(upload_id), now.isoformat()))
+            _copy(cursor, OBSERVATION, [*COLUMNS, "upload_id", "updated_at"], reader)
+        return Applied(len(self.frame))
+
+    def _write(self, cursor, rows: int, revised: int, upload_id: int, now: datetime) -> None:
+        """Revisions of the rows about to change, then one upsert."""
+        params = {"upload": upload_id, "now": now}
+        clear, columns = self.clear_empty_notes, ", ".join(COLUMNS)
+        # Updated rows fire the upload key's trigger as inserted ones fire all three.
+        with _bulk_load(cursor, rows, indexes=False):
+            if revised:
+                with _bulk_load(cursor, revised, indexes=False, table=REVISION):
+                    cursor.execute(
+                        f"INSERT INTO {REVISION} (observation_id, value, numerator, "
+                        f"denominator, status, note, upload_id, replaced_by_id, replaced_at, "
+                        f"by_revert) "
+                        f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, "
+                        f"o.note, o.upload_id, %(upload)s, %(now)s, false "
+                        f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
+                        f"WHERE {_differs('o', 's')} OR {_note_differs('o', 's', clear)}",
+                        params,
+                    )
+            assignments = ", ".join(
+                [
+                    *(f"{c} = EXCLUDED.{c}" for c in [*VALUES, "upload_id", "updated_at"]),
+                    f"note = {_note_of(OBSERVATION, 'EXCLUDED', clear)}",
+                ]
             )
-            new, changed = cursor.fetchone()
-            if not new and not changed:
-                return 0, 0  # the same values again: nothing to write
-            # Updated rows fire the upload key's trigger as inserted ones fire all three.
-            with _bulk_load(cursor, new + changed, indexes=False):
-                if changed:
-                    with _bulk_load(cursor, changed, indexes=False, table=REVISION):
-                        cursor.execute(
-                            f"INSERT INTO {REVISION} (observation_id, value, numerator, "
-                            f"denominator, status, note, upload_id, replaced_by_id, "
-                            f"replaced_at) "
-                            f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, "
-                            f"o.note, o.upload_id, %(upload)s, %(now)s "
-                            f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
-                            f"WHERE {_differs('o', 's')}",
-                            params,
-                        )
-                assignments = ", ".join(
-                    f"{c} = EXCLUDED.{c}" for c in [*DATA, "upload_id", "updated_at"]
-                )
-                cursor.execute(
-                    f"WITH written AS ("
-                    f"INSERT INTO {OBSERVATION} ({columns}, upload_id, updated_at) "
-                    f"SELECT {columns}, %(upload)s, %(now)s FROM {self.table} "
-                    f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {assignments} "
-                    f"WHERE {_differs(OBSERVATION, 'EXCLUDED')} "
-                    f"RETURNING (xmax = 0) AS inserted) "
-                    "SELECT count(*) FILTER (WHERE inserted), "
-                    "count(*) FILTER (WHERE NOT inserted) FROM written",
-                    params,
-                )
-                inserted, updated = cursor.fetchone()
-        return inserted, updated
+            cursor.execute(
+                f"INSERT INTO {OBSERVATION} ({columns}, upload_id, updated_at) "
+                f"SELECT {columns}, %(upload)s, %(now)s FROM {self.table} "
+                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {assignments} "
+                f"WHERE {_differs(OBSERVATION, 'EXCLUDED')} "
+                f"OR {_note_differs(OBSERVATION, 'EXCLUDED', clear)}",
+                params,
+            )
+
+    def changed_since(self, basis: Basis, *, sample: int = 200) -> tuple[int, list[dict]]:
+        params = {"uploads": list(basis.uploads), "checked": basis.checked_at, "n": sample}
+        since = "WHERE NOT (o.upload_id = ANY(%(uploads)s)) OR o.updated_at > %(checked)s"
+        with self.connection.cursor() as cursor:
+            self._ensure(cursor)
+            body = f"FROM {self.table} s JOIN {OBSERVATION} o ON {_join()} "
+            cursor.execute(f"SELECT count(*) {body} {since}", params)
+            count = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT s.metric_id, s.area_id, s.kind, s.period_kind, s.period_start, "
+                f"r.value, o.value, r.status, o.status, o.upload_id {body}"
+                f"LEFT JOIN LATERAL (SELECT value, status FROM {REVISION} "
+                f"WHERE observation_id = o.id AND replaced_at > %(checked)s "
+                f"ORDER BY replaced_at, id LIMIT 1) r ON true {since} "
+                f"ORDER BY s.metric_id, s.area_id, s.kind, s.period_start LIMIT %(n)s",
+                params,
+            )
+            return count, [_change(row) for row in cursor.fetchall()]
 
     def close(self) -> None:
         if not self.loaded or self.connection.connection is None:
@@ -417,7 +546,12 @@ class _bulk_load:
 
 
 def _change(row) -> dict[str, object]:
-    metric_id, area_id, kind, period_kind, start, old, new, old_status, new_status, upload = row
+    """A changed row as the preview lists it; `row` may end with whether only its note changed
+    and the old and new notes."""
+    metric_id, area_id, kind, period_kind, start, old, new, old_status, new_status, upload = row[
+        :10
+    ]
+    note_only, old_note, new_note = (*row[10:], False, "", "")[:3]
     return {
         "metric_id": metric_id,
         "area_id": area_id,
@@ -429,139 +563,11 @@ def _change(row) -> dict[str, object]:
         "old_status": old_status,
         "new_status": new_status,
         "old_upload_id": upload,
+        "note_only": bool(note_only),
+        "old_note": old_note or "",
+        "new_note": new_note or "",
     }
 
 
 def _isnan(value: object) -> bool:
     return isinstance(value, float) and np.isnan(value)
-
-
-# --- SQLite (and any other database): pandas merge and executemany ---------------------------
-
-
-class PandasStage(Staged):
-    def _existing(self) -> pd.DataFrame:
-        """Stored rows for the file's metrics and areas (a superset of its keys), one query."""
-        columns = ["id", *COLUMNS, "upload_id"]
-        if not len(self.frame):
-            return pd.DataFrame(columns=columns)
-        metrics = sorted({int(m) for m in self.frame["metric_id"].unique()})
-        areas = sorted({int(a) for a in self.frame["area_id"].unique()})
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {OBSERVATION} "
-            f"WHERE metric_id IN ({', '.join(['%s'] * len(metrics))}) "
-            f"AND area_id IN ({', '.join(['%s'] * len(areas))})"
-        )
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*metrics, *areas])
-            rows = cursor.fetchall()
-        existing = pd.DataFrame(rows, columns=columns)
-        existing["period_start"] = existing["period_start"].astype(str)
-        for name in NUMBERS:
-            existing[name] = pd.to_numeric(existing[name], errors="coerce").astype(float)
-        return existing
-
-    def _merged(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-        frame = self.frame.copy()
-        frame["metric_id"] = frame["metric_id"].astype("int64")
-        frame["area_id"] = frame["area_id"].astype("int64")
-        existing = self._existing()
-        existing["metric_id"] = existing["metric_id"].astype("int64")
-        existing["area_id"] = existing["area_id"].astype("int64")
-        merged = frame.merge(existing, on=KEY, how="left", suffixes=("", "_old"))
-        found = merged["id"].notna().to_numpy()
-        same = np.ones(len(merged), dtype=bool)
-        for name in NUMBERS:
-            new, old = merged[name].to_numpy(float), merged[f"{name}_old"].to_numpy(float)
-            same &= (new == old) | (np.isnan(new) & np.isnan(old))
-        for name in ("status", "note"):
-            same &= (merged[name].astype(str) == merged[f"{name}_old"].astype(str)).to_numpy()
-        return merged, found, found & ~same
-
-    def compare(self, *, sample: int = 200) -> Comparison:
-        merged, found, changed = self._merged()
-        rows = merged[changed].sort_values(["metric_id", "area_id", "kind", "period_start"])
-        changes = [
-            _change(
-                (
-                    r.metric_id,
-                    r.area_id,
-                    r.kind,
-                    r.period_kind,
-                    r.period_start,
-                    r.value_old,
-                    r.value,
-                    r.status_old,
-                    r.status,
-                    int(r.upload_id),
-                )
-            )
-            for r in rows.head(sample).itertuples()
-        ]
-        return Comparison(
-            int((~found).sum()), int(changed.sum()), int((found & ~changed).sum()), changes
-        )
-
-    def apply(self, *, upload_id: int, now: datetime) -> tuple[int, int]:
-        merged, found, changed = self._merged()
-        stamp = self.connection.ops.adapt_datetimefield_value(now)
-        old = merged[changed]
-        new = merged[~found]
-        with self.connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
-                "note, upload_id, replaced_by_id, replaced_at) VALUES (%s, %s, %s, %s, %s, %s, "
-                "%s, %s, %s)",
-                [
-                    (
-                        int(r.id),
-                        _nullable(r.value_old),
-                        _nullable(r.numerator_old),
-                        _nullable(r.denominator_old),
-                        r.status_old,
-                        r.note_old,
-                        int(r.upload_id),
-                        upload_id,
-                        stamp,
-                    )
-                    for r in old.itertuples()
-                ],
-            )
-            cursor.executemany(
-                f"UPDATE {OBSERVATION} SET value = %s, numerator = %s, denominator = %s, "
-                "status = %s, note = %s, upload_id = %s, updated_at = %s WHERE id = %s",
-                [(*_data(r), upload_id, stamp, int(r.id)) for r in old.itertuples()],
-            )
-            cursor.executemany(
-                f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "
-                f"VALUES ({', '.join(['%s'] * (len(COLUMNS) + 2))})",
-                [
-                    (
-                        int(r.metric_id),
-                        int(r.area_id),
-                        r.kind,
-                        r.period_kind,
-                        r.period_start,
-                        *_data(r),
-                        upload_id,
-                        stamp,
-                    )
-                    for r in new.itertuples()
-                ],
-            )
-        return len(new), len(old)
-
-
-def _nullable(value: object) -> object:
-    return None if value is None or _isnan(value) else value
-
-
-def _data(r: Any) -> tuple[object, ...]:
-    """A merged row's new value fields, missing numbers as NULL."""
-    return (
-        _nullable(r.value),
-        _nullable(r.numerator),
-        _nullable(r.denominator),
-        r.status,
-        r.note,
-    )

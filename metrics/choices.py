@@ -79,6 +79,7 @@ class UploadState(models.TextChoices):
     APPLIED = "applied", "Applied"
     DISCARDED = "discarded", "Discarded"
     FAILED = "failed", "Failed"
+    REVERTED = "reverted", "Reverted"
 
     @property
     def short_label(self) -> str:
@@ -96,6 +97,7 @@ UPLOAD_STATE_COLOURS: dict[str, str] = {
     UploadState.APPLIED: "green",
     UploadState.DISCARDED: "grey",
     UploadState.FAILED: "red",
+    UploadState.REVERTED: "purple",
 }
 
 

@@ -61,6 +61,12 @@ class UploadForm(forms.Form):
         help_text="Choose the profile for this source so the file maps itself.",
     )
 
+    clear_empty_notes = forms.BooleanField(
+        required=False,
+        label="Clear notes the file leaves empty",
+        help_text="Otherwise a value with no note in the file keeps the note already stored.",
+    )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = upload.name or "file"
@@ -83,6 +89,21 @@ class UploadForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ",".join(EXTENSIONS)
+
+
+class CheckForm(forms.Form):
+    """Check a waiting upload again against the values stored now."""
+
+    clear_empty_notes = UploadForm.base_fields["clear_empty_notes"]
+
+
+class RevertForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this upload being reverted?",
+        max_length=500,
+        help_text="For example: the provider sent the wrong month; recorded with the revert.",
+        error_messages={"required": "Say why the upload is being reverted"},
+    )
 
 
 class ProfileImportForm(forms.Form):

@@ -199,6 +199,20 @@ class Upload(models.Model):
     )
     applied_at = models.DateTimeField(null=True, blank=True)
     is_demo = models.BooleanField(default=False)
+    clear_empty_notes = models.BooleanField(
+        default=False, help_text="An empty note in the file clears the stored note."
+    )
+    previewed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the preview was last compared with stored values."
+    )
+    series = models.JSONField(
+        default=dict, blank=True, help_text="The metric and area ids the file covers."
+    )
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    revert_reason = models.CharField(max_length=500, blank=True)
 
     # The report can be large; it is kept on the row itself and never changes meaning.
     history = HistoricalRecords(excluded_fields=["report"])
@@ -252,7 +266,8 @@ class Observation(models.Model):
 
 
 class ObservationRevision(models.Model):
-    """An earlier value of an observation, kept when a later upload revised it."""
+    """An earlier value of an observation, kept when a later upload revised it (or when the
+    upload that wrote it was reverted)."""
 
     observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="revisions")
     value = models.FloatField(null=True, blank=True)
@@ -263,6 +278,9 @@ class ObservationRevision(models.Model):
     upload = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="+")
     replaced_by = models.ForeignKey(Upload, on_delete=models.PROTECT, related_name="revisions")
     replaced_at = models.DateTimeField()
+    by_revert = models.BooleanField(
+        default=False, help_text="Replaced when `replaced_by` was reverted, not applied."
+    )
 
     class Meta:
         ordering = ["observation", "-replaced_at"]

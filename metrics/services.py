@@ -7,6 +7,11 @@ change. `upload_apply` applies it in one transaction, set-based (`metrics.bulk`)
 validates it again with another mapping; `upload_discard` sets it aside. Applying re-reads the
 kept file, so what is applied is exactly what was uploaded, unless the same process validated it
 a moment ago (the command line, the demo loader), which hands its parsed rows straight on.
+
+Applying is always against what is stored now: the preview keeps the basis it was computed
+against, and if the stored values for the file's keys changed since (another upload, a revert),
+nothing is applied: the upload is previewed again and the report lists what changed since, by
+which upload, who and when (`UploadStale`). Reverting an applied upload is `metrics.revert`.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from integration.findings import FindingLog
-from integration.people import signed_in
+from integration.people import display_name, signed_in
 from integration.tabular import sha256_of
 from metrics import bulk
 from metrics.choices import UploadState
@@ -57,6 +63,17 @@ CHANGES_SHOWN = 200  # changed rows listed in the preview (the counts always cov
 class UploadError(Exception):
     """An upload cannot go on: unreadable file, blocking errors, or the wrong state. The message
     is written for the analyst."""
+
+
+class UploadStale(UploadError):
+    """Stored values changed since the preview: nothing was applied; the preview is renewed."""
+
+
+STALE_MESSAGE = (
+    "Values this file covers were changed since it was previewed, so nothing was applied. "
+    "The preview below is against the values stored now, with what changed since; check it "
+    "and apply again."
+)
 
 
 # --- catalogue and areas, as the pure ingest layer wants them ---------------------------------
@@ -158,13 +175,13 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _labels(comparison: bulk.Comparison) -> None:
-    """Codes and names for the ids in the changed-rows sample (two small queries)."""
-    metric_ids = {c["metric_id"] for c in comparison.changes}
-    area_ids = {c["area_id"] for c in comparison.changes}
+def _labels(changes: list[dict[str, Any]]) -> None:
+    """Codes and names for the ids in a changed-rows sample (two small queries)."""
+    metric_ids = {c["metric_id"] for c in changes}
+    area_ids = {c["area_id"] for c in changes}
     metrics = dict(Metric.objects.filter(id__in=metric_ids).values_list("id", "code"))
     areas = {a.id: a for a in Area.objects.filter(id__in=area_ids).only("id", "code", "name")}
-    for change in comparison.changes:
+    for change in changes:
         area = areas.get(change.pop("area_id"))
         change["metric"] = metrics.get(change.pop("metric_id"), "")
         change["area_code"] = area.code if area else ""
@@ -204,8 +221,11 @@ def _report(
         "records": len(prepared.frame),
         "new": comparison.new if comparison else 0,
         "changed": comparison.changed if comparison else 0,
+        "notes_updated": comparison.notes if comparison else 0,
         "unchanged": comparison.unchanged if comparison else 0,
         "changes": comparison.changes if comparison else [],
+        "clear_empty_notes": upload.clear_empty_notes,
+        "basis": comparison.basis.to_dict() if comparison else None,
         "errors": [_finding_dict(f) for f in result.errors],
         "warnings": [_finding_dict(f) for f in result.warnings],
         "aliases_learned": dict(prepared.learned),
@@ -221,20 +241,37 @@ def _preview(upload: Upload, prepared: Prepared, *, keep_staged: bool) -> dict[s
     profile = Profile.from_dict(prepared.snapshot)
     comparison = None
     if not prepared.result.has_errors:
-        prepared.staged = bulk.stage(prepared.frame)
+        if prepared.staged is None:
+            prepared.staged = _stage(upload, prepared)
         try:
             comparison = prepared.staged.compare(sample=CHANGES_SHOWN)
         finally:
             if not keep_staged:
                 prepared.close()
-        _labels(comparison)
+        _labels(comparison.changes)
     report = _report(upload, profile, prepared, comparison)
     upload.report = report
+    upload.previewed_at = timezone.now()
+    upload.series = _series(prepared.frame)
     upload.rows = report["rows"]
     upload.new_count = report["new"]
     upload.changed_count = report["changed"]
     upload.unchanged_count = report["unchanged"]
     return report
+
+
+def _stage(upload: Upload, prepared: Prepared) -> bulk.Staged:
+    return bulk.stage(prepared.frame, clear_empty_notes=upload.clear_empty_notes)
+
+
+def _series(frame: DataFrame) -> dict[str, list[int]]:
+    """The metrics and areas a file covers, to tell when a newer upload covers them too."""
+    if not len(frame):
+        return {"metrics": [], "areas": []}
+    return {
+        "metrics": sorted(int(m) for m in frame["metric_id"].unique()),
+        "areas": sorted(int(a) for a in frame["area_id"].unique()),
+    }
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -254,16 +291,15 @@ def upload_create(
     profile: MappingProfile | None = None,
     definition: Profile | None = None,
     is_demo: bool = False,
+    clear_empty_notes: bool = False,
     keep_for_apply: bool = False,
     rules: dict[str, MetricRule] | None = None,
     resolver: AreaResolver | None = None,
 ) -> Upload:
     """Keep the file and its sha256, read it with `definition` (a profile not saved), or the saved
     `profile`, or one guessed from its header, and store the validation report and preview.
-
-    Raises UploadError when the file cannot be read at all (nothing is kept then: there is
-    nothing to map or apply). With `keep_for_apply`, the parsed rows stay on the returned object
-    for an `upload_apply` in the same process."""
+    Raises UploadError when the file cannot be read at all (nothing is kept then). With
+    `keep_for_apply`, the parsed rows stay on the returned object for an `upload_apply`."""
     if not content or not content.strip():
         raise UploadError(f"'{filename}' is empty.")
     if definition is None and profile is not None:
@@ -283,6 +319,7 @@ def upload_create(
         state=UploadState.VALIDATED,
         uploaded_by=signed_in(user),
         is_demo=is_demo,
+        clear_empty_notes=clear_empty_notes,
     )
     # The file is hashed and written to storage on another thread while it is parsed (hashlib
     # and file writes release the GIL): a quarter of a second saved on a 70 MB file.
@@ -315,10 +352,14 @@ def upload_remap(
     profile: MappingProfile | None = None,
     rules: dict[str, MetricRule] | None = None,
     resolver: AreaResolver | None = None,
+    clear_empty_notes: bool | None = None,
 ) -> Upload:
-    """Validate the kept file again with another mapping, replacing the report and preview."""
+    """Validate the kept file again with another mapping (and, when given, another choice
+    about empty notes), replacing the report and preview."""
     if upload.state not in (UploadState.VALIDATED, UploadState.FAILED):
         raise UploadError(f"This upload is {upload.get_state_display().lower()}; upload it again.")
+    if clear_empty_notes is not None:
+        upload.clear_empty_notes = clear_empty_notes
     prepared = _prepare(upload, definition, rules=rules, resolver=resolver)
     _preview(upload, prepared, keep_staged=False)
     upload.profile_snapshot = definition.to_dict()
@@ -328,10 +369,15 @@ def upload_remap(
     return upload
 
 
-def upload_preview(*, upload: Upload) -> dict[str, Any]:
+def upload_preview(*, upload: Upload, clear_empty_notes: bool | None = None) -> dict[str, Any]:
     """Validate again with the upload's own mapping (e.g. after the catalogue or the stored
     values changed) and return the fresh report."""
-    upload_remap(upload=upload, definition=_profile_of(upload), profile=upload.profile)
+    upload_remap(
+        upload=upload,
+        definition=_profile_of(upload),
+        profile=upload.profile,
+        clear_empty_notes=clear_empty_notes,
+    )
     return upload.report
 
 
@@ -346,41 +392,34 @@ def upload_apply(
     with their earlier versions kept as revisions, unchanged values left alone (so applying the
     same file twice changes nothing). Legacy codes matched by name are remembered as aliases.
 
-    Raises UploadError when the upload has blocking errors or was applied or discarded already.
-    Any other failure rolls everything back, marks the upload failed and re-raises."""
+    Raises UploadStale (nothing applied, the preview renewed) when the stored values changed
+    since the preview, and UploadError when the upload has blocking errors or was applied or
+    discarded already. Any other failure rolls everything back, records the failure on the
+    upload (which stays retryable) and re-raises."""
     prepared: Prepared | None = getattr(upload, "_prepared", None)
     if prepared is not None and prepared.snapshot != upload.profile_snapshot:
         prepared.close()
         prepared = None
     try:
         with transaction.atomic():
-            locked = Upload.objects.select_for_update().get(pk=upload.pk)
-            if locked.state not in (UploadState.VALIDATED, UploadState.FAILED):
-                raise UploadError(
-                    f"This upload is {locked.get_state_display().lower()} already; "
-                    "nothing was changed."
-                )
+            locked = _locked_open(upload)
             if prepared is None:
                 prepared = _prepare(locked, _profile_of(locked), rules=rules, resolver=resolver)
-            if prepared.result.has_errors:
-                count = len(prepared.result.errors)
-                raise UploadError(
-                    f"The file has {count:,} error{'s' if count != 1 else ''}; fix "
-                    f"{'them' if count != 1 else 'it'} and upload it again. Nothing was applied."
-                )
+            _refuse_errors(prepared)
             if prepared.staged is None:
-                prepared.staged = bulk.stage(prepared.frame)
+                prepared.staged = _stage(locked, prepared)
             now = timezone.now()
-            inserted, updated = prepared.staged.apply(upload_id=locked.pk, now=now)
+            expect = bulk.Basis.from_dict(locked.report.get("basis") or {"matched": -1})
+            applied = prepared.staged.apply(upload_id=locked.pk, now=now, expect=expect)
             _aliases_remember(prepared.learned, locked)
-            _applied_record(locked, user, now, rows=len(prepared.frame), counts=(inserted, updated))
+            _applied_record(locked, user, now, rows=len(prepared.frame), applied=applied)
+    except bulk.Stale:
+        _stale_renew(upload, prepared)
+        raise UploadStale(STALE_MESSAGE) from None
     except UploadError:
         raise
     except Exception as exc:
-        logger.exception("Applying upload %s failed", upload.pk)
-        report = {**upload.report, "failure": f"Applying failed, so nothing was applied: {exc}"}
-        Upload.objects.filter(pk=upload.pk).update(state=UploadState.FAILED, report=report)
-        upload.state, upload.report = UploadState.FAILED, report
+        _failure_record(upload, exc)
         raise
     finally:
         if prepared is not None:
@@ -389,29 +428,118 @@ def upload_apply(
     return locked
 
 
+def _locked_open(upload: Upload) -> Upload:
+    """The upload, locked for this transaction (always before the observations: one order)."""
+    locked = Upload.objects.select_for_update().get(pk=upload.pk)
+    if locked.state not in (UploadState.VALIDATED, UploadState.FAILED):
+        raise UploadError(
+            f"This upload is {locked.get_state_display().lower()} already; nothing was changed."
+        )
+    return locked
+
+
+def _refuse_errors(prepared: Prepared) -> None:
+    if prepared.result.has_errors:
+        count = len(prepared.result.errors)
+        raise UploadError(
+            f"The file has {count:,} error{'s' if count != 1 else ''}; fix "
+            f"{'them' if count != 1 else 'it'} and upload it again. Nothing was applied."
+        )
+
+
+def _stale_renew(upload: Upload, prepared: Prepared | None) -> None:
+    """After a refused apply: list what changed since the preview, then preview again against
+    what is stored now, so the analyst sees both before applying."""
+    fresh = Upload.objects.get(pk=upload.pk)
+    old = fresh.report.get("basis")
+    if prepared is None or prepared.result.has_errors:
+        prepared = _prepare(fresh, _profile_of(fresh))
+    count, since = 0, list[dict[str, Any]]()
+    if old and old.get("checked_at") and not prepared.result.has_errors:
+        if prepared.staged is None:
+            prepared.staged = _stage(fresh, prepared)
+        count, since = prepared.staged.changed_since(
+            bulk.Basis.from_dict(old), sample=CHANGES_SHOWN
+        )
+        _labels(since)
+        _publishers(since)
+    _preview(fresh, prepared, keep_staged=False)
+    fresh.report = {**fresh.report, "changed_since": since, "changed_since_count": count}
+    fresh._change_reason = "Previewed again: stored values changed since the preview"  # type: ignore[attr-defined]
+    fresh.save()
+    upload.refresh_from_db()
+
+
+def _publishers(changes: list[dict[str, Any]]) -> None:
+    """Which upload wrote each value now stored, who applied (or reverted) it and when."""
+    ids = {c["old_upload_id"] for c in changes}
+    uploads = Upload.objects.filter(pk__in=ids).select_related("applied_by", "reverted_by")
+    by_id = {u.pk: u for u in uploads}
+    for change in changes:
+        source = by_id.get(change["old_upload_id"])
+        if source is None:
+            continue
+        when = source.reverted_at or source.applied_at
+        change["by_file"] = source.original_name
+        change["by_who"] = display_name(source.reverted_by or source.applied_by)
+        change["by_when"] = when.isoformat() if when else ""
+        change["by_action"] = "reverted" if source.reverted_at else "applied"
+
+
+def _failure_record(upload: Upload, exc: BaseException) -> None:
+    """Keep on the upload, in plain words, that applying failed and when; it stays
+    retryable. If even that cannot be written (the database is down), it stays as it was,
+    which is retryable too."""
+    logger.exception("Applying upload %s failed", upload.pk, exc_info=exc)
+    now = timezone.now()
+    why = (
+        " because the database could not be reached or refused the write"
+        if isinstance(exc, DatabaseError)
+        else ""
+    )
+    when = date_format(timezone.localtime(now), "j F Y \\a\\t H:i")
+    report = {
+        **upload.report,
+        "failure": f"Applying failed on {when}{why}, so nothing was applied. Apply it again, "
+        "or ask your system administrator if it keeps failing.",
+        "failed_at": now.isoformat(),
+    }
+    upload.state, upload.report = UploadState.FAILED, report
+    upload._change_reason = "Applying failed; nothing was applied"  # type: ignore[attr-defined]
+    try:
+        upload.save(update_fields=["state", "report"])
+    except DatabaseError:
+        logger.exception("Could not record the failure of upload %s", upload.pk)
+
+
 def _applied_record(
     upload: Upload,
     user: Someone,
     now: datetime,
     *,
     rows: int,
-    counts: tuple[int, int],
+    applied: bulk.Applied,
 ) -> None:
-    """Mark the upload applied, with what applying did (`counts`: inserted, updated)."""
-    inserted, updated = counts
+    """Mark the upload applied, with what applying did."""
     upload.state = UploadState.APPLIED
     upload.applied_by = signed_in(user)
     upload.applied_at = now
-    upload.new_count = inserted
-    upload.changed_count = updated
-    upload.unchanged_count = rows - inserted - updated
+    upload.new_count = applied.inserted
+    upload.changed_count = applied.changed
+    upload.unchanged_count = rows - applied.inserted - applied.changed - applied.notes
     upload.report = {
         **upload.report,
-        "new": inserted,
-        "changed": updated,
+        "new": applied.inserted,
+        "changed": applied.changed,
+        "notes_updated": applied.notes,
         "unchanged": upload.unchanged_count,
         "applied_at": now.isoformat(),
+        "changed_since": [],
     }
+    upload._change_reason = (  # type: ignore[attr-defined]
+        f"Applied: {applied.inserted:,} new, {applied.changed:,} changed"
+        + (f", {applied.notes:,} notes updated" if applied.notes else "")
+    )
     upload.save()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import django_tables2 as tables
@@ -45,6 +45,12 @@ class NumericColumn(tables.Column):
         return f"{value:,}"
 
 
+NEWER_TAG = format_html(
+    '<strong class="govuk-tag govuk-tag--yellow">{}</strong>',
+    "Newer data published since this preview",
+)
+
+
 class UploadTable(GovukTable):
     """The uploads list: what each file was, its state, counts, and who did what when."""
 
@@ -85,7 +91,13 @@ class UploadTable(GovukTable):
             return format_html('{} <strong class="govuk-tag govuk-tag--orange">Demo</strong>', link)
         return link
 
+    def __init__(self, *args: Any, newer: frozenset[int] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.newer = newer  # waiting uploads a newer applied upload has overtaken
+
     def render_state(self, value: str, record: Upload) -> str:
+        if record.pk in self.newer:
+            return format_html("{} {}", state_tag(record.state), NEWER_TAG)
         return state_tag(record.state)
 
     def render_uploaded(self, value, record: Upload) -> str:
@@ -126,7 +138,26 @@ class ChangeTable(GovukTable):
         return _number(value, record.get("old_status"))
 
     def render_new(self, value, record: dict) -> str:
-        return _number(value, record.get("new_status"))
+        number = _number(value, record.get("new_status"))
+        if record.get("note_only"):
+            return f"{number} (note updated: “{record.get('new_note', '')}”)"
+        return number
+
+
+class ChangedSinceTable(ChangeTable):
+    """Values stored for a waiting upload's keys that changed after its preview: the value
+    the preview saw, the value now, and which upload wrote it, who and when."""
+
+    old = tables.Column(verbose_name="Value when previewed", empty_values=())
+    new = tables.Column(verbose_name="Value now", empty_values=())
+    by = tables.Column(verbose_name="Changed by", accessor="by_file", empty_values=())
+
+    def render_by(self, value: str, record: dict) -> str:
+        when = record.get("by_when")
+        stamp = f"{localtime(datetime.fromisoformat(when)):%d/%m/%Y %H:%M}" if when else ""
+        who = f" by {record['by_who']}" if record.get("by_who") else ""
+        action = record.get("by_action", "applied")
+        return f"{value or 'another upload'} ({action} {stamp}{who})"
 
 
 def _number(value, status: str | None) -> str:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("uploads/<int:pk>/apply/", views.upload_apply, name="upload_apply"),
     path("uploads/<int:pk>/check/", views.upload_check, name="upload_check"),
     path("uploads/<int:pk>/discard/", views.upload_discard, name="upload_discard"),
+    path("uploads/<int:pk>/revert/", views.upload_revert_view, name="upload_revert"),
     path("uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
     # Last: the metric page's /<area>/<metric>/ would otherwise shadow two-part upload URLs.
     *dashboard_urlpatterns,

@@ -3,20 +3,24 @@ discard; mapping profiles (list, download, import).
 
 Everyone signed in may read the uploads list, an upload's report and the profiles (where the
 numbers came from is no secret); only analysts and administrators (`can_upload_metrics`) may
-upload, map, apply, discard, download the original files or import profiles. Others get a 403
-page that says so.
+upload, map, apply, discard, download the original files or import profiles; only
+administrators revert an applied upload. Others get a 403 page that says so.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from integration.access import metric_uploaders
+from integration.access import metric_uploaders, requires
 from integration.exports import Column, export_if_requested, requested_format
 from integration.reports import (
     Count,
@@ -24,10 +28,10 @@ from integration.reports import (
     findings_export_if_requested,
     findings_tables,
 )
-from integration.roles import can_upload_metrics
+from integration.roles import can_upload_metrics, is_administrator
 from metrics import services
 from metrics.choices import UploadState
-from metrics.forms import MappingForm, ProfileImportForm, UploadForm
+from metrics.forms import CheckForm, MappingForm, ProfileImportForm, RevertForm, UploadForm
 from metrics.ingest import (
     IngestError,
     Profile,
@@ -38,7 +42,9 @@ from metrics.ingest import (
 )
 from metrics.ingest.mapping import profile_changed
 from metrics.models import MappingProfile, Upload
+from metrics.revert import upload_revert
 from metrics.tables import (
+    ChangedSinceTable,
     ChangeTable,
     MappingColumnsTable,
     MappingLabelsTable,
@@ -46,6 +52,7 @@ from metrics.tables import (
     UploadTable,
     state_tag,
 )
+from metrics.upload_checks import uploads_overtaken
 
 UPLOADS_PER_PAGE = 25
 
@@ -82,6 +89,7 @@ def upload_list(request: HttpRequest) -> HttpResponse:
         return download
     table = UploadTable(uploads)
     RequestConfig(request, paginate={"per_page": UPLOADS_PER_PAGE}).configure(table)
+    table.newer = uploads_overtaken(row.record for row in table.paginated_rows)
     return render(
         request,
         "metrics/upload_list.html",
@@ -104,6 +112,7 @@ def upload_create(request: HttpRequest) -> HttpResponse:
                 filename=upload_file.name,
                 user=request.user,
                 profile=form.cleaned_data["profile"],
+                clear_empty_notes=form.cleaned_data["clear_empty_notes"],
             )
         except services.UploadError as exc:
             form.add_error("file", str(exc))
@@ -171,11 +180,10 @@ def upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(
-        Upload.objects.select_related("uploaded_by", "applied_by", "profile"), pk=pk
+        Upload.objects.select_related("uploaded_by", "applied_by", "reverted_by", "profile"),
+        pk=pk,
     )
     report = upload.report
-    errors = report.get("errors", [])
-    changes = report.get("changes", [])
     if requested_format(request) == "json":
         # The same report as `import_activity --report json`.
         data = {**report, "upload_id": upload.pk, "state": upload.state}
@@ -186,35 +194,47 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, report=report, filename=f"upload-{upload.pk}-findings"
     ):
         return download
+    return render(request, "metrics/uploads/detail.html", _detail_context(request, upload))
+
+
+def _detail_context(request: HttpRequest, upload: Upload) -> dict[str, Any]:
+    report = upload.report
+    errors = report.get("errors", [])
+    changes = report.get("changes", [])
+    since = report.get("changed_since") or []
+    reverted = report.get("reverted") or {}
     can_upload = can_upload_metrics(request.user)
-    return render(
-        request,
-        "metrics/uploads/detail.html",
-        {
-            "upload": upload,
-            "report": report,
-            "state_tag": state_tag(upload.state),
-            "errors": errors,
-            **findings_tables(request, report),
-            "count_table": CountTable(
-                [
-                    Count("Rows in the file", "rows", upload.rows),
-                    Count("New values", "new", upload.new_count),
-                    Count("Changed values", "changed", upload.changed_count),
-                    Count("Unchanged values", "unchanged", upload.unchanged_count),
-                    Count("Errors", "errors", len(errors)),
-                    Count("Warnings to check", "warnings", len(report.get("warnings", []))),
-                ]
-            ),
-            "change_table": ChangeTable(changes) if changes else None,
-            "more_changes": max(upload.changed_count - len(changes), 0),
-            "can_upload": can_upload,
-            "is_open": upload.state in (UploadState.VALIDATED, UploadState.FAILED),
-            "can_apply": can_upload
-            and upload.state in (UploadState.VALIDATED, UploadState.FAILED)
-            and not errors,
-        },
-    )
+    is_open = upload.state in (UploadState.VALIDATED, UploadState.FAILED)
+    return {
+        "upload": upload,
+        "report": report,
+        "state_tag": state_tag(upload.state),
+        "errors": errors,
+        **findings_tables(request, report),
+        "count_table": CountTable(
+            [
+                Count("Rows in the file", "rows", upload.rows),
+                Count("New values", "new", upload.new_count),
+                Count("Changed values", "changed", upload.changed_count),
+                Count("Notes updated (values unchanged)", "notes", report.get("notes_updated", 0)),
+                Count("Unchanged values", "unchanged", upload.unchanged_count),
+                Count("Errors", "errors", len(errors)),
+                Count("Warnings to check", "warnings", len(report.get("warnings", []))),
+            ]
+        ),
+        "change_table": ChangeTable(changes) if changes else None,
+        "more_changes": max(upload.changed_count - len(changes), 0),
+        "since_table": ChangedSinceTable(since) if since and is_open else None,
+        "overtaken": is_open and upload.pk in uploads_overtaken([upload]),
+        "reverted_table": ChangeTable(reverted["changes"]) if reverted.get("changes") else None,
+        "can_upload": can_upload,
+        "is_open": is_open,
+        "can_apply": can_upload and is_open and not errors,
+        "check_form": CheckForm(initial={"clear_empty_notes": upload.clear_empty_notes}),
+        "revert_form": RevertForm()
+        if upload.state == UploadState.APPLIED and is_administrator(request.user)
+        else None,
+    }
 
 
 @metric_uploaders
@@ -223,19 +243,27 @@ def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk)
     try:
         upload = services.upload_apply(upload=upload, user=request.user)
+    except services.UploadStale as exc:
+        messages.warning(request, str(exc))
+        return redirect(reverse("metrics:upload_detail", args=[pk]) + "#changed-since")
     except services.UploadError as exc:
         messages.error(request, str(exc))
-    except Exception:  # the service rolled back, marked the upload failed and logged it
+    except Exception as exc:  # the service rolled back and recorded the failure on the upload
+        database = isinstance(exc, DatabaseError)
         messages.error(
             request,
-            "Applying the file failed, so nothing was applied. Try again, or ask your system "
-            "administrator if it keeps failing.",
+            "Applying the file failed"
+            + (" because the database could not be reached" if database else "")
+            + ", so nothing was applied. Try again, or ask your system administrator if it "
+            "keeps failing.",
         )
     else:
+        notes = upload.report.get("notes_updated", 0)
         messages.success(
             request,
             f"Applied {upload.original_name}: {upload.new_count:,} new, "
-            f"{upload.changed_count:,} changed, {upload.unchanged_count:,} unchanged.",
+            f"{upload.changed_count:,} changed, {upload.unchanged_count:,} unchanged"
+            + (f", {notes:,} notes updated." if notes else "."),
         )
     return redirect("metrics:upload_detail", pk)
 
@@ -245,12 +273,37 @@ def upload_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_check(request: HttpRequest, pk: int) -> HttpResponse:
     """Validate and preview again, e.g. after other uploads changed the stored values."""
     upload = get_object_or_404(Upload, pk=pk)
+    form = CheckForm(request.POST)
+    clear = form.cleaned_data["clear_empty_notes"] if form.is_valid() else None
     try:
-        services.upload_preview(upload=upload)
+        services.upload_preview(upload=upload, clear_empty_notes=clear)
     except services.UploadError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Checked the file again against the values stored now.")
+    return redirect("metrics:upload_detail", pk)
+
+
+@requires(is_administrator, message="Only administrators can revert an upload.")
+@require_POST
+def upload_revert_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put back the values from before an applied upload, with a reason."""
+    upload = get_object_or_404(Upload, pk=pk)
+    form = RevertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the upload is being reverted.")
+        return redirect(reverse("metrics:upload_detail", args=[pk]) + "#revert")
+    try:
+        upload = upload_revert(upload=upload, reason=form.cleaned_data["reason"], user=request.user)
+    except services.UploadError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = upload.report["reverted"]
+        messages.success(
+            request,
+            f"Reverted {upload.original_name}: {done['restored']:,} values put back, "
+            f"{done['withdrawn']:,} withdrawn.",
+        )
     return redirect("metrics:upload_detail", pk)
 
 

@@ -19,6 +19,7 @@ from programmes.plan_import.reading import (
 )
 from programmes.plan_import.services import (
     PlanImportError,
+    PlanImportStale,
     plan_import_apply,
     plan_import_discard,
     plan_import_preview,
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "PlanFileError",
     "PlanImportError",
+    "PlanImportStale",
     "PlanTable",
     "framework_label",
     "import_key",

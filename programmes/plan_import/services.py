@@ -202,11 +202,36 @@ def plan_import_preview(
     return plan_import
 
 
-@transaction.atomic
+class PlanImportStale(PlanImportError):
+    """The plan changed since the preview: nothing was applied and the preview was renewed."""
+
+
 def plan_import_apply(
     *, plan_import: PlanImport, user: User | AnonymousUser | None = None
 ) -> PlanImport:
-    """Apply a previewed import in one transaction, re-reading the kept original file."""
+    """Apply a previewed import in one transaction, re-reading the kept original file.
+
+    The run against today's plan must do exactly what the preview said (the same milestones
+    created, updated with the same fields, and removed). If the plan changed meanwhile, nothing
+    is applied: the new run is stored as the fresh preview, with what differs, and
+    PlanImportStale says so."""
+    with transaction.atomic():
+        applied, report = _apply_locked(plan_import, user)
+    if applied is not None:
+        return applied
+    plan_import.report = report
+    plan_import._change_reason = "Previewed again: the plan changed since the preview"  # type: ignore[attr-defined]
+    plan_import.save(update_fields=["report"])
+    raise PlanImportStale(
+        "The plan has changed since this file was previewed, so nothing was applied. "
+        "The preview below is what importing would do now; check it and import again."
+    )
+
+
+def _apply_locked(
+    plan_import: PlanImport, user: User | AnonymousUser | None
+) -> tuple[PlanImport | None, dict[str, Any]]:
+    """Apply, or roll back and return the fresh report when it differs from the preview."""
     plan_import = PlanImport.objects.select_for_update().get(pk=plan_import.pk)
     # One import at a time per programme: a second waits here, then sees the first's result.
     Programme.objects.select_for_update().filter(pk=plan_import.programme_id).first()
@@ -231,12 +256,56 @@ def plan_import_apply(
         raise PlanImportError(
             f"The file has {len(report['errors'])} error(s); correct them and upload it again."
         )
+    differences = report_differences(plan_import.report, report)
+    if differences:
+        transaction.set_rollback(True)
+        return None, {**report, "changed_since_preview": differences}
     plan_import.state = ImportState.APPLIED
     plan_import.report = report
     plan_import.decided_by = signed_in(user)
     plan_import.decided_at = timezone.now()
+    plan_import._change_reason = (  # type: ignore[attr-defined]
+        f"Applied: {report['created']} new, {report['updated']} updated, "
+        f"{report['removed']} removed"
+    )
     plan_import.save(update_fields=["state", "report", "decided_by", "decided_at"])
-    return plan_import
+    return plan_import, report
+
+
+def _actions(report: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...], str]]:
+    """What a run does to each milestone, keyed by its reference (else its row)."""
+    done = {
+        str(m.get("ref") or f"row {m['row']}"): (
+            m["action"],
+            tuple(m.get("changes") or ()),
+            m.get("title", ""),
+        )
+        for m in report.get("milestones", [])
+    }
+    for m in report.get("removed_milestones", []):
+        done[str(m.get("ref") or m.get("title"))] = ("removed", (), m.get("title", ""))
+    return done
+
+
+def report_differences(preview: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """In plain words, each milestone the run does something different to than the preview
+    said (empty when they agree)."""
+    before, after = _actions(preview), _actions(now)
+    lines = []
+    for key in sorted(before.keys() | after.keys()):
+        was, is_now = before.get(key), after.get(key)
+        if was == is_now:
+            continue
+        title = (is_now or was or ("", (), ""))[2]
+        lines.append(f"{key} {title}: the preview said {_said(was)}; now {_said(is_now)}")
+    return lines
+
+
+def _said(action: tuple[str, tuple[str, ...], str] | None) -> str:
+    if action is None:
+        return "nothing"
+    verb, changes, _ = action
+    return f"{verb} ({', '.join(changes)})" if changes else verb
 
 
 def plan_import_discard(

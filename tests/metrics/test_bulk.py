@@ -45,10 +45,10 @@ def apply(rows: pd.DataFrame) -> tuple[Upload, tuple[int, int]]:
     staged = bulk.stage(rows)
     try:
         with transaction.atomic():
-            counts = staged.apply(upload_id=upload.pk, now=timezone.now())
+            applied = staged.apply(upload_id=upload.pk, now=timezone.now())
     finally:
         staged.close()
-    return upload, counts
+    return upload, (applied.inserted, applied.changed)
 
 
 def test_values_and_awkward_notes_survive_the_round_trip() -> None:

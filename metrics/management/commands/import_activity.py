@@ -1,5 +1,6 @@
 """`python manage.py import_activity FILE [--profile NAME | --profile-file FILE] [--dry-run]
-[--report json] [--save-profile NAME]`: the browser upload for scripts and large files."""
+[--report json] [--save-profile NAME] [--clear-empty-notes]`: the browser upload for scripts
+and large files."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ class Command(BaseCommand):
             action="store_true",
             help="validate and preview only; the upload is kept, validated, to apply later",
         )
+        parser.add_argument(
+            "--clear-empty-notes",
+            action="store_true",
+            help="an empty note in the file clears the stored note (kept otherwise)",
+        )
         parser.add_argument("--report", choices=["text", "json"], default="text")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -64,6 +70,7 @@ class Command(BaseCommand):
                 profile=profile,
                 definition=definition,
                 keep_for_apply=not options["dry_run"],
+                clear_empty_notes=options["clear_empty_notes"],
             )
         except services.UploadError as exc:
             self._emit(options, _unreadable(path.name, str(exc)))
@@ -72,7 +79,10 @@ class Command(BaseCommand):
             raise CommandError(f"The profile cannot be used: {exc}") from None
         report = upload.report
         if not report["errors"] and not options["dry_run"]:
-            upload = services.upload_apply(upload=upload)
+            try:
+                upload = services.upload_apply(upload=upload)
+            except services.UploadError as exc:
+                raise CommandError(str(exc)) from None
             report = upload.report
         report = {
             **report,
