@@ -103,7 +103,7 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
         "errors": _errors(form),
         "view": view,
         "spc": spc_view,
-        "year_choices": form.fields["year"].choices,  # what the select offers
+        "year_choices": form.year_field.choices,  # what the select offers
         "comparison_url": reverse("metrics:comparison", args=[metric.code]),
         "panels": metric_page_panels(area=area, metric=metric),
     }

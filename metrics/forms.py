@@ -354,9 +354,16 @@ class FinancialYearField(PageChoiceField):
             raise forms.ValidationError("Enter a financial year between 1990 and 2100")
         return year
 
+    years: list[int] = []
+
+    def offer(self, years: list[int]) -> None:
+        """Offer the years a page has data for (newest first)."""
+        self.years = list(years)
+        self.choices = [(y, fy_label(y)) for y in years]
+
     def choice_params(self, value: Any) -> dict[str, str]:
-        years = sorted(int(year) for year, _label in self.choices)
-        return {"value": fy_label(value), "years": ", ".join(fy_label(y) for y in years)}
+        available = ", ".join(fy_label(y) for y in sorted(self.years))
+        return {"value": fy_label(value), "years": available}
 
     @classmethod
     def requested(cls, text: str | None) -> int | None:
@@ -376,9 +383,12 @@ class _YearForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        year = cast(FinancialYearField, self.fields["year"])
-        year.choices = [(y, fy_label(y)) for y in years]
+        self.year_field.offer(years)
         self.initial.setdefault("year", years[0] if years else None)
+
+    @property
+    def year_field(self) -> FinancialYearField:
+        return cast(FinancialYearField, self.fields["year"])
 
 
 class MetricPageForm(_YearForm):
