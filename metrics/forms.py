@@ -174,7 +174,9 @@ class MappingForm(forms.Form):
         self.column_fields = []
         for index, name in enumerate(header):
             field = f"column_{index}"
-            self.fields[field] = forms.ChoiceField(label=name, choices=roles, required=False)
+            self.fields[field] = forms.ChoiceField(
+                label=f"Read column '{name}' as", choices=roles, required=False
+            )
             self.initial.setdefault(field, initial_roles.get(name, ""))
             self.column_fields.append(field)
         self.label_fields = []
