@@ -32,7 +32,8 @@ _WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str, str], ...] = (
 # Presentation a template may ask of one field with the `field_group` filter
 # (integration_tags): "width-N" sizes a text input for N characters (GOV.UK's fixed widths),
 # "inline" puts radios or checkboxes side by side, "label-hidden" keeps the label for screen
-# readers only (a table row labels the field on screen).
+# readers only (a table row labels the field on screen), "flush" drops the group's bottom margin
+# (a field in a table cell).
 FIXED_WIDTHS = (2, 3, 4, 5, 10, 20, 30)
 
 
@@ -76,6 +77,10 @@ class GovukBoundField(forms.BoundField):
     @property
     def label_hidden(self) -> bool:
         return "label-hidden" in self.presentation
+
+    @property
+    def flush(self) -> bool:
+        return "flush" in self.presentation
 
     def width_class(self) -> str:
         for option in self.presentation:

@@ -14,10 +14,9 @@ from django.urls import reverse
 
 from integration.exports import Column, export_if_requested, export_links
 from metrics import pages, selectors
-from metrics.forms import ComparisonForm, DashboardForm, MetricPageForm
+from metrics.forms import ComparisonForm, DashboardForm, FinancialYearField, MetricPageForm
 from metrics.models import Area, Metric
 from metrics.panels import metric_page_panels
-from metrics.periods import fy_label
 from metrics.tables import ProvenanceTable, SeriesTable
 
 NO_METRIC = (
@@ -54,10 +53,6 @@ def _not_found(request: HttpRequest, title: str, message: str) -> HttpResponse:
     )
 
 
-def _available(years: list[int]) -> str:
-    return ", ".join(fy_label(y) for y in sorted(years))
-
-
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """The page, as a 400 when the form has errors (the error summary says which)."""
     return render(request, template, context, status=400 if context["errors"] else 200)
@@ -80,16 +75,11 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
         metric = selectors.metric_get(metric_code)
     except Metric.DoesNotExist:
         return _not_found(request, "Metric not found", NO_METRIC.format(code=metric_code))
-    form = MetricPageForm(request.GET or None)
-    year = _clean(form, "year")
-    page = pages.metric_page(area=area, metric=metric, financial_year=year)
-    if year is not None and page.years and year not in page.years:
-        form.add_error(
-            "year",
-            f"There is no data for {fy_label(year)}. Choose a year with data: "
-            f"{_available(page.years)}",
-        )
-        page = pages.metric_page(area=area, metric=metric)
+    requested = FinancialYearField.requested(request.GET.get("year"))
+    page = pages.metric_page(area=area, metric=metric, financial_year=requested)
+    form = MetricPageForm(request.GET or None, years=page.years)
+    if requested is not None and _clean(form, "year") is None:
+        page = pages.metric_page(area=area, metric=metric)  # the year was refused
     view = "spc" if _clean(form, "view") == "spc" else ""
     spc_view = None
     if view == "spc":
@@ -113,7 +103,7 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
         "errors": _errors(form),
         "view": view,
         "spc": spc_view,
-        "year_choices": pages.year_choices(page.years),
+        "year_choices": form.year_field.choices,  # what the select offers
         "comparison_url": reverse("metrics:comparison", args=[metric.code]),
         "panels": metric_page_panels(area=area, metric=metric),
     }
@@ -124,32 +114,15 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = DashboardForm(request.GET or None)
-    area_code = _clean(form, "area")
-    year = _clean(form, "year")
+    requested = FinancialYearField.requested(request.GET.get("year"))
     try:
-        board = pages.dashboard(area_code=area_code or None, financial_year=year)
+        board = pages.dashboard(area_code=request.GET.get("area"), financial_year=requested)
     except Area.DoesNotExist:
-        form.add_error("area", f"No area has the code “{area_code}”. Choose an area from the list")
-        board = pages.dashboard(financial_year=year)
-    if year is not None and board.area is not None and year not in board.years:
-        if board.years:
-            form.add_error(
-                "year",
-                f"{board.area.name} has no data for {fy_label(year)}. Choose a year with "
-                f"data: {_available(board.years)}",
-            )
+        board = pages.dashboard(financial_year=requested)  # the form says the code is unknown
+    form = DashboardForm(request.GET or None, areas=board.areas, area=board.area, years=board.years)
+    if requested is not None and board.area is not None and requested not in board.years:
         board = pages.dashboard(area_code=board.area.code)
-    areas = list(board.areas)
-    if board.area is not None and board.area not in areas:
-        areas.insert(0, board.area)
-    context = {
-        "board": board,
-        "form": form,
-        "errors": _errors(form),
-        "area_choices": [(a.code, f"{a.name} ({a.code})") for a in areas],
-        "year_choices": pages.year_choices(board.years),
-    }
+    context = {"board": board, "form": form, "errors": _errors(form)}
     return _render(request, "metrics/dashboard.html", context)
 
 
@@ -161,16 +134,11 @@ def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
         metric = selectors.metric_get(metric_code, with_related=False)
     except Metric.DoesNotExist:
         return _not_found(request, "Metric not found", NO_METRIC.format(code=metric_code))
-    form = ComparisonForm(request.GET or None)
-    year = _clean(form, "year")
-    result = pages.comparison(metric=metric, financial_year=year)
-    if year is not None and result.years and year not in result.years:
-        form.add_error(
-            "year",
-            f"There are no actuals for {fy_label(year)}. Choose a year with data: "
-            f"{_available(result.years)}",
-        )
-        result = pages.comparison(metric=metric)
+    requested = FinancialYearField.requested(request.GET.get("year"))
+    result = pages.comparison(metric=metric, financial_year=requested)
+    form = ComparisonForm(request.GET or None, years=result.years)
+    if requested is not None and _clean(form, "year") is None:
+        result = pages.comparison(metric=metric)  # the year was refused
     table = result.table(_clean(form, "sort") or "")
     download = export_if_requested(
         request,
@@ -194,7 +162,6 @@ def comparison(request: HttpRequest, metric_code: str) -> HttpResponse:
         "form": form,
         "errors": _errors(form),
         "metric": metric,
-        "year_choices": pages.year_choices(result.years),
         # The download holds the year shown, also when the page chose it (no ?year= given).
         "exports": export_links(request, **year_shown),
     }

@@ -195,7 +195,9 @@ class MappingForm(forms.Form):
         self.column_fields = []
         for index, name in enumerate(header):
             field = f"column_{index}"
-            self.fields[field] = forms.ChoiceField(label=name, choices=roles, required=False)
+            self.fields[field] = forms.ChoiceField(
+                label=f"Read column '{name}' as", choices=roles, required=False
+            )
             self.initial.setdefault(field, initial_roles.get(name, ""))
             self.column_fields.append(field)
         self.label_fields = []
@@ -304,18 +306,64 @@ def _initial_roles(header: list[str], mapping: dict) -> dict[str, str]:
 
 
 # --- the metric pages' GET forms: dashboard, metric page, comparison -----------------------
+#
+# Their selects offer what the page has data for, so the view builds the page for the query
+# first and passes its choices in. A value the page cannot show is refused with a message
+# naming what it can, and the select then shows the page's own choice (the field's initial).
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
-class FinancialYearField(forms.CharField):
-    """A financial year as its start year ('2017') or its label ('2017/18')."""
+class PageChoiceField(forms.ChoiceField):
+    """A select of a page's GET form, offering what the page has data for. With no choices
+    (a page without data) any well-formed value passes: the page says there is nothing."""
 
-    def clean(self, value: str | None) -> int | None:
-        text = super().clean(value)
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)
+        if value not in self.empty_values and self.choices and not self.valid_value(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params=self.choice_params(value),
+            )
+
+    def choice_params(self, value: Any) -> dict[str, str]:
+        """What a refusal message may name (`%(value)s`, and more in subclasses)."""
+        return {"value": str(value)}
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        """The value the select shows: the one asked for when the page shows it, else the
+        page's own choice (a refused or missing value shows what the page fell back to)."""
+        try:
+            value = self.to_python(data)
+        except forms.ValidationError:
+            return initial
+        return value if value not in self.empty_values and self.valid_value(value) else initial
+
+
+class AreaField(PageChoiceField):
+    """An area by its ONS code, matched without regard to case (as `selectors.area_get`)."""
+
+    default_error_messages = {
+        "invalid_choice": "No area has the code “%(value)s”. Choose an area from the list",
+    }
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().upper()
+
+
+class FinancialYearField(PageChoiceField):
+    """A financial year as its start year ('2017') or its label ('2017/18'), one of the
+    years the page has data for (choices: (start year, label), newest first)."""
+
+    default_error_messages = {
+        "invalid_choice": "There is no data for %(value)s. Choose a year with data: %(years)s",
+    }
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value).strip()
         if not text:
             return None
-        text = text.strip()
         if text.isdigit() and len(text) == 4:
             year = int(text)
         else:
@@ -329,9 +377,44 @@ class FinancialYearField(forms.CharField):
             raise forms.ValidationError("Enter a financial year between 1990 and 2100")
         return year
 
+    years: list[int] = []
 
-class MetricPageForm(forms.Form):
+    def offer(self, years: list[int]) -> None:
+        """Offer the years a page has data for (newest first)."""
+        self.years = list(years)
+        self.choices = [(y, fy_label(y)) for y in years]
+
+    def choice_params(self, value: Any) -> dict[str, str]:
+        available = ", ".join(fy_label(y) for y in sorted(self.years))
+        return {"value": fy_label(value), "years": available}
+
+    @classmethod
+    def requested(cls, text: str | None) -> int | None:
+        """The year a query asks for, None when it asks for none or an ill-formed one (the
+        form then says why): what the page is built for before the form checks it."""
+        try:
+            return cls(required=False).to_python(text)
+        except forms.ValidationError:
+            return None
+
+
+class _YearForm(forms.Form):
+    """A page's GET form with a financial year select offering `years` (newest first); the
+    select shows the latest unless the query asks for another the page has."""
+
     year = FinancialYearField(required=False, label="Financial year")
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year_field.offer(years)
+        self.initial.setdefault("year", years[0] if years else None)
+
+    @property
+    def year_field(self) -> FinancialYearField:
+        return cast(FinancialYearField, self.fields["year"])
+
+
+class MetricPageForm(_YearForm):
     # Anything but "spc" shows plan and actuals: a link, not something a user types.
     view = forms.CharField(required=False)
     spc_from = forms.CharField(
@@ -350,12 +433,34 @@ class MetricPageForm(forms.Form):
         return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-class DashboardForm(forms.Form):
-    area = forms.CharField(required=False, label="Area")
-    year = FinancialYearField(required=False, label="Financial year")
+class DashboardForm(_YearForm):
+    """The dashboard's area (of `areas` with data, and `area`, the one shown) and year."""
+
+    area = AreaField(required=False, label="Area")
+    field_order = ["area", "year"]
+
+    def __init__(self, *args: Any, areas: list[Area], area: Area | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offered = list(areas)
+        if area is not None and area not in offered:
+            offered.insert(0, area)
+        field = cast(AreaField, self.fields["area"])
+        field.choices = [(a.code, f"{a.name} ({a.code})") for a in offered]
+        self.initial.setdefault("area", area.code if area else None)
+        if area is not None:
+            # '%' doubled: the message is a %-format string.
+            name = area.name.replace("%", "%%")
+            self.fields["year"].error_messages["invalid_choice"] = (
+                f"{name} has no data for %(value)s. Choose a year with data: %(years)s"
+            )
 
 
-class ComparisonForm(forms.Form):
-    year = FinancialYearField(required=False, label="Financial year")
+class ComparisonForm(_YearForm):
     # An unknown sort (a hand-edited link) falls back to sorting by area name.
     sort = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].error_messages["invalid_choice"] = (
+            "There are no actuals for %(value)s. Choose a year with data: %(years)s"
+        )

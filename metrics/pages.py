@@ -45,11 +45,6 @@ from metrics.tables import ComparisonTable, CumulativeTable, SpcTable, TileTable
 Row = dict[str, object]
 
 
-def year_choices(years: Iterable[int]) -> list[tuple[int, str]]:
-    """A year select's options: (start year, '2017/18')."""
-    return [(y, fy_label(y)) for y in years]
-
-
 def _metric_unit(metric: Metric) -> str:
     return unit_text(metric.unit, metric.rate_per)
 

@@ -518,17 +518,12 @@ class SpcTable(CaptionedTable):
 
 class _SelectColumn(tables.TemplateColumn):
     """A cell holding one of the mapping form's selects (the row's bound field under the
-    column's name), labelled for screen readers only with the row's `label_key`: the row
-    header says what it is for."""
+    column's name), its label for screen readers only: the row header says what it is for."""
 
-    def __init__(self, verbose_name: str, label_key: str) -> None:
+    def __init__(self, verbose_name: str) -> None:
         super().__init__(
             verbose_name=verbose_name,
-            template_code=(
-                '{% include "metrics/uploads/_select.html" with field=value label=record.'
-                + label_key
-                + " %}"
-            ),
+            template_code='{% load integration_tags %}{{ value|field_group:"label-hidden flush" }}',
         )
 
 
@@ -547,7 +542,7 @@ class MappingColumnsTable(CaptionedTable):
             '{% empty %}<span class="govuk-hint govuk-!-margin-0">empty</span>{% endfor %}'
         ),
     )
-    field = _SelectColumn("Read as", "label")
+    field = _SelectColumn("Read as")
 
     class Meta(CaptionedTable.Meta):
         attrs = {**GOVUK_TABLE_ATTRS, "id": "columns"}
@@ -559,7 +554,6 @@ class MappingColumnsTable(CaptionedTable):
                     "column": name,
                     "examples": examples,
                     "field": field,
-                    "label": f"Read column '{name}' as",
                 }
                 for name, field, examples in rows
             ]
@@ -573,8 +567,8 @@ class MappingLabelsTable(CaptionedTable):
     caption = "Row labels in the metric column"
 
     text = tables.Column(verbose_name="Label in the file", attrs={"td": ROW_HEADER})
-    metric = _SelectColumn("Metric", "metric_label")
-    kind = _SelectColumn("Kind", "kind_label")
+    metric = _SelectColumn("Metric")
+    kind = _SelectColumn("Kind")
 
     class Meta(CaptionedTable.Meta):
         attrs = {**GOVUK_TABLE_ATTRS, "id": "labels"}
@@ -586,8 +580,6 @@ class MappingLabelsTable(CaptionedTable):
                     "text": text,
                     "metric": metric,
                     "kind": kind,
-                    "metric_label": metric.label,
-                    "kind_label": kind.label,
                 }
                 for text, metric, kind in rows
             ]

@@ -20,8 +20,6 @@ from programmes.models import (
 from programmes.querysets import MilestoneQuerySet
 from programmes.selectors import programme_ratings
 
-_YES = [("yes", "Yes")]
-
 
 class CodeChoiceField(django_filters.fields.ChoiceField):
     """A select of codes that also accepts a typed code ("?reference=aoi8") in a URL."""
@@ -35,6 +33,17 @@ class CodeChoiceField(django_filters.fields.ChoiceField):
 
 class CodeFilter(django_filters.ChoiceFilter):
     field_class = CodeChoiceField
+
+
+class CheckboxFilter(django_filters.Filter):
+    """A filter switched on by one checkbox. The box sends `yes`, as the "overdue only" links
+    do; any value given switches it on (a checkbox's meaning), none leaves it off."""
+
+    field_class = forms.BooleanField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.CheckboxInput(attrs={"value": "yes"}))
+        super().__init__(*args, **kwargs)
 
 
 class MilestoneFilterSet(django_filters.FilterSet):
@@ -60,9 +69,7 @@ class MilestoneFilterSet(django_filters.FilterSet):
     reference = CodeFilter(
         label="Cross-reference", method="filter_reference", empty_label="Any cross-reference"
     )
-    overdue = django_filters.ChoiceFilter(
-        label="Overdue only", choices=_YES, method="filter_overdue", empty_label=None
-    )
+    overdue = CheckboxFilter(label="Overdue only", method="filter_overdue")
     due_within = django_filters.NumberFilter(
         label="Due in the next (days)", method="filter_due_within", min_value=0, max_value=3650
     )
@@ -154,8 +161,8 @@ class MilestoneFilterSet(django_filters.FilterSet):
             )
         return qs.filter(Exists(refs))
 
-    def filter_overdue(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        if value != "yes":
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
             return qs
         return qs.filter(pk__in=Milestone.objects.overdue(as_of=self.as_of).values("pk"))
 

@@ -54,7 +54,8 @@ def get_item(mapping: dict, key: object) -> object:
 def field_group(field: GovukBoundField, options: str) -> SafeString:
     """The one GOV.UK field group (as `{{ field.as_field_group }}`) with presentation options,
     space-separated: "width-N" (a fixed-width input), "inline" (radios or checkboxes side by
-    side), "label-hidden" (the label for screen readers only)."""
+    side), "label-hidden" (the label for screen readers only), "flush" (no bottom margin: a
+    field in a table cell)."""
     field.presentation = frozenset(options.split())
     return field.as_field_group()
 
