@@ -339,20 +339,25 @@ def _workbook_read(filename: str, content: bytes, rules: ReadRules, sheet: str |
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except FileUnreadable:
         raise
-    except DefusedXmlException:
-        raise _entities(filename) from None
-    except Exception:
-        raise unreadable from None
+    except Exception as exc:
+        raise _entities(filename) if _entities_refused(exc) else unreadable from None
     try:
         return _sheet_choose(book, filename, rules, sheet)
     except FileUnreadable:
         raise
-    except DefusedXmlException:
-        raise _entities(filename) from None
-    except Exception:
-        raise unreadable from None
+    except Exception as exc:
+        raise _entities(filename) if _entities_refused(exc) else unreadable from None
     finally:
         book.close()
+
+
+def _entities_refused(exc: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML (openpyxl wraps its exception in its own)."""
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _entities(filename: str) -> FileUnreadable:
@@ -414,14 +419,15 @@ def _sheet_cells(worksheet: Any, filename: str, rules: ReadRules) -> pd.DataFram
     rows: list[list[Cell]] = []
     blanks, width = 0, 1
     for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        _row_check(row, number, filename, rules)
-        if all(_blank(v) for v in row):
-            blanks += 1
+        if not row or all(_blank(v) for v in row):
+            blanks += 1  # a sheet can claim a million rows it does not hold: not built
             continue
+        _row_check(row, number, filename, rules)
+        width = max(width, len(row))
+        rows_check(filename, len(rows) + blanks + 1, width, rules)
         rows.extend([] for _ in range(blanks))
-        blanks, width = 0, max(width, len(row))
+        blanks = 0
         rows.append(list(row))
-        rows_check(filename, len(rows), width, rules)
     cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
     if cells.empty:
         return pd.DataFrame([[None]], dtype=object)
