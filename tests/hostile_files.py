@@ -90,7 +90,8 @@ def zip_bomb_xlsx(megabytes: int = 16) -> tuple[str, bytes]:
 def sixteen_k_columns_xlsx() -> tuple[str, bytes]:
     """A 10 KB workbook whose sheet claims every column and row Excel has (A1:XFD1048576)."""
     header = "".join(_inline(f"{c}1", h) for c, h in zip("ABCDEF", HEADER, strict=True))
-    body = f'<row r="1">{header}<c r="XFD1"/></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    last = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    body = f'<row r="1">{header}<c r="XFD1"/></row>{last}'
     sheet = _sheet_xml(body, dimension="A1:XFD1048576")
     return "16384-columns.xlsx", _replaced(workbook(), "xl/worksheets/sheet1.xml", sheet)
 
