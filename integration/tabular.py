@@ -43,6 +43,7 @@ DELIMITERS = (",", ";", "\t", "|")
 WIDTH_SAMPLE_LINES = 200  # lines that decide the delimiter and the width of a CSV file
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0"  # the OLE header of an .xls workbook
 _ZIP = b"PK\x03\x04"  # .xlsx is a zip archive
+_BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark Excel writes before "CSV UTF-8"
 # First bytes of files people upload by mistake, so the message can say what the file is.
 _OTHER_KINDS = {
     b"%PDF": "a PDF document",
@@ -131,7 +132,7 @@ def file_check(*, filename: str, content: bytes, rules: ReadRules) -> None:
             f"The file is {len(content) / 1024 / 1024:.1f} MB; the largest {rules.noun} "
             f"accepted is {rules.max_bytes // 1024 // 1024} MB."
         )
-    if not content.strip():
+    if not content.removeprefix(_BOM).strip():  # a byte-order mark alone is still empty
         raise FileUnreadable(f"'{filename}' is empty.")
     content_sniff(filename, content)
 
