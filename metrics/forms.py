@@ -10,13 +10,14 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 
+from integration.uploads import upload_refusal
 from metrics.ingest import KINDS, ROLES, Profile, ProfileError, profile_from_json
 from metrics.ingest.mapping import MEASURE, SKIP, MappingAnswers, profile_from_answers
 from metrics.models import Area, MappingProfile, Metric
 from metrics.periods import PeriodError, fy_label, parse_financial_year
 
 # The browser upload takes files up to this size; the command line takes any size.
-UPLOAD_MAX_BYTES = getattr(settings, "METRICS_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+UPLOAD_MAX_BYTES = getattr(settings, "METRICS_UPLOAD_MAX_BYTES", settings.UPLOAD_MAX_BYTES)
 PROFILE_MAX_BYTES = 256 * 1024
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 LABELS_SHOWN = 40  # distinct row labels offered for mapping on the page
@@ -69,6 +70,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if refusal := upload_refusal(upload):
+            raise forms.ValidationError(refusal)
         name = upload.name or "file"
         suffix = PurePath(name).suffix.lower()
         if suffix == ".xls":

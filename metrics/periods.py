@@ -234,7 +234,12 @@ def parse_period(
     title names the year. `ambiguous_as` decides 'YYYY-YY' texts that read both ways ('2011-12'
     is 2011/12 or December 2011): "year" (the default, as NHS files use it) or "month".
     """
-    return _parse_cached(str(text), month_name_context, financial_year, ambiguous_as)
+    try:
+        return _parse_cached(str(text), month_name_context, financial_year, ambiguous_as)
+    except PeriodError:
+        raise
+    except ValueError:  # a date Python cannot hold, such as the year 0 in '0000-01'
+        raise PeriodError(f"'{str(text).strip()}' is not a real period; {HINT}") from None
 
 
 @lru_cache(maxsize=65536)

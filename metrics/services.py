@@ -279,7 +279,10 @@ def _series(frame: DataFrame) -> dict[str, list[int]]:
 
 def _file_keep(upload: Upload, filename: str, content: bytes) -> tuple[str, str]:
     """Store the original file where `Upload.file` says; return its name and sha256."""
-    name = upload.file.field.generate_filename(upload, filename)
+    # Only the name's last part: a name is never used as a path ('../../etc/passwd.csv').
+    name = upload.file.field.generate_filename(
+        upload, filename.replace("\\", "/").rpartition("/")[2]
+    )
     return upload.file.storage.save(name, ContentFile(content)), sha256_of(content)
 
 

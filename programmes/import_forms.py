@@ -8,6 +8,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from integration.dates import today
+from integration.uploads import upload_refusal
 from programmes.models import FrameworkCode, Programme, UnresolvedReference
 from programmes.plan_import import (
     ALLOWED_EXTENSIONS,
@@ -66,6 +67,8 @@ class PlanImportUploadForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
+        if refusal := upload_refusal(upload):
+            raise forms.ValidationError(refusal)
         content = upload.read()
         try:
             plan_file_check(file_name=upload.name, content=content)

@@ -8,10 +8,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from metrics.ingest.context import ParseContext, by_key, rule_array, source_rows
+from integration.dates import today
+from metrics.ingest.context import ParseContext, by_key, groups, rule_array, source_rows
 from metrics.ingest.profiles import normalise_header
 from metrics.ingest.types import STATUSES, RawTable, describe_rows
-from metrics.ingest.values import Numbers, fmt, read_numbers
+from metrics.ingest.values import IMPLAUSIBLE, Numbers, clipped, fmt, read_numbers
+from metrics.periods import add_months
 
 BUILTIN_STATUSES = {
     "reported": "reported",
@@ -62,6 +64,25 @@ def clean_values(frame: pd.DataFrame, ctx: ParseContext, bad: np.ndarray) -> Non
         None,
     )
     _check_ranges(frame, ctx, values, bad)
+    _check_future_periods(frame, ctx)
+
+
+def _check_future_periods(frame: pd.DataFrame, ctx: ParseContext) -> None:
+    """A period more than a year ahead is kept, with a warning: 2099 is usually a typing slip."""
+    horizon = add_months(today(), 12)
+    ids = frame["period_id"].to_numpy()
+    for period_id, positions in groups(ids).items():
+        if period_id < 0 or ctx.periods[period_id].start <= horizon:
+            continue
+        rows, label = source_rows(frame, positions), ctx.periods[period_id].label
+        ctx.log.add(
+            "warning",
+            f"Period {label} is more than a year in the future ({describe_rows(rows)}); "
+            "check the year.",
+            row=rows[0],
+            value=label,
+            check="future_period",
+        )
 
 
 def _extra_number(frame: pd.DataFrame, ctx: ParseContext, role: str, bad: np.ndarray) -> np.ndarray:
@@ -145,6 +166,7 @@ def _check_ranges(
         negative = (values < 0) & ~allow_negative
         percent_out = (unit == "percentage") & ((values < 0) | (values > 100))
         fractional = (unit == "count") & ~np.isnan(values) & (np.mod(values, 1) != 0)
+        implausible = np.abs(values) >= IMPLAUSIBLE
     log_rows(
         frame,
         ctx,
@@ -170,6 +192,15 @@ def _check_ranges(
         "warning",
         "fraction",
         lambda v: f"'{v}' is a count with a fraction; check it is not an average.",
+        None,
+    )
+    log_rows(
+        frame,
+        ctx,
+        implausible,
+        "warning",
+        "implausible",
+        lambda v: f"'{v}' is implausibly large (a thousand million million or more); check it.",
         None,
     )
     percentages = (unit == "percentage") & ~np.isnan(values) & ~bad
@@ -204,7 +235,7 @@ def log_rows(
     positions = np.flatnonzero(mask & ~ctx.skip)
     shown = positions[: ctx.log.cap + 1]
     for position in shown:
-        text = str(frame[raw].iloc[position])
+        text = clipped(str(frame[raw].iloc[position]))
         words = message(text.strip())
         if status is not None:
             words = words.replace("{status}", str(status[position]))

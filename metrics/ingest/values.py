@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 # Texts that mean "no number here". Which status they get depends on the metric's rule.
+# 'NaN' and 'inf' are not among them: they are errors, as in the plan import.
 MARKERS = frozenset(
     {
         "",
@@ -30,7 +31,6 @@ MARKERS = frozenset(
         ":",
         "null",
         "none",
-        "nan",
         "#n/a",
         "c",
         "s",
@@ -63,6 +63,15 @@ def read_numbers(column: pd.Series) -> Numbers:
     bad = np.isnan(numbers) & ~marker
     numbers[marker] = np.nan
     return Numbers(amounts=numbers[codes], marker=marker[codes], bad=bad[codes])
+
+
+IMPLAUSIBLE = 1e15  # no count, rate or sum of pounds in this service comes near it
+VALUE_SHOWN = 200  # characters of a cell kept in a finding; the rest is cut with an ellipsis
+
+
+def clipped(text: str) -> str:
+    """A cell's text short enough to keep in a report (a 32,767-character cell is not)."""
+    return text if len(text) <= VALUE_SHOWN else text[: VALUE_SHOWN - 1] + "…"
 
 
 def fmt(number: float) -> str:
