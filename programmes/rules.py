@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from integration.dates import today
 from metrics.periods import Period
-from programmes.choices import RATING_SEVERITY, Rating
+from programmes.choices import RATING_SEVERITY, RATINGS_WITHOUT_RECOVERY, Rating
 
 if TYPE_CHECKING:
     from programmes.models import Milestone, Programme
@@ -101,6 +101,12 @@ def direction(now: str, before: str) -> str:
     if severity(now) > severity(before):
         return "worse"
     return "better" if severity(now) < severity(before) else "same"
+
+
+def carries_recovery(rating: str) -> bool:
+    """Whether an update with this rating keeps a cause and path to green: a Green or Complete
+    milestone has nothing to recover from, so last month's cause must not linger on it."""
+    return rating not in RATINGS_WITHOUT_RECOVERY
 
 
 def leads_text(milestone: Milestone) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from integration.dates import today
@@ -31,6 +32,12 @@ from programmes.models import (
     StatusUpdate,
     Workstream,
 )
+
+
+def _set_change_reason(obj: Model, reason: str) -> None:
+    """The reason simple-history writes on the next history row of `obj` (its documented
+    `_change_reason` attribute, which the model classes do not declare)."""
+    obj._change_reason = reason  # type: ignore[attr-defined]
 
 
 def status_validate(
@@ -73,13 +80,13 @@ def status_validate(
 
 
 def _status_denormalise(
-    *, milestone: Milestone, update: StatusUpdate, completed_on: date | None
+    *, milestone: Milestone, update: StatusUpdate | None, completed_on: date | None
 ) -> None:
-    """Copy the newest status onto the milestone, for fast lists."""
-    milestone.rating = update.rating
-    milestone.forecast_end = update.forecast_end
-    milestone.status_as_of = update.as_of
-    if update.rating == Rating.COMPLETE:
+    """Copy the newest status onto the milestone, for fast lists (none left: not rated)."""
+    milestone.rating = update.rating if update else Rating.NOT_RATED
+    milestone.forecast_end = update.forecast_end if update else None
+    milestone.status_as_of = update.as_of if update else None
+    if update is not None and update.rating == Rating.COMPLETE:
         milestone.completed_on = completed_on or milestone.completed_on or update.as_of
     else:
         milestone.completed_on = None  # reopened: a newer status says it is not done
@@ -95,6 +102,18 @@ def _status_denormalise(
             "updated_at",
         ]
     )
+
+
+def _milestone_locked(milestone: Milestone) -> Milestone:
+    """The milestone re-read inside the caller's transaction with its row locked, so
+    concurrent status writes queue up: each sees the one before and every version counts."""
+    return Milestone.objects.select_for_update().select_related("programme").get(pk=milestone.pk)
+
+
+def _refresh_from(milestone: Milestone, current: Milestone) -> None:
+    """Give the caller's object the values just saved, as if it had been reloaded."""
+    for name in ("rating", "forecast_end", "status_as_of", "completed_on", "version"):
+        setattr(milestone, name, getattr(current, name))
 
 
 @transaction.atomic
@@ -118,10 +137,13 @@ def status_record(
 
     Raises ValidationError (with a dict of field messages) when a rule is broken. The
     milestone's current values change only if this update is the newest by `as_of`, so an
-    import of an older plan lands in history without overwriting today's status.
+    import of an older plan lands in history without overwriting today's status. The
+    milestone row is locked first, so the current rating is always the newest history row's.
+    A Green or Complete update carries no cause or path to green (`rules.carries_recovery`).
     """
+    current = _milestone_locked(milestone)
     errors = status_validate(
-        milestone=milestone,
+        milestone=current,
         rating=rating,
         cause=cause,
         path_to_green=path_to_green,
@@ -130,8 +152,10 @@ def status_record(
     )
     if errors:
         raise ValidationError(errors)
+    if not rules.carries_recovery(rating):
+        cause = path_to_green = ""
     update = StatusUpdate.objects.create(
-        milestone=milestone,
+        milestone=current,
         rating=rating,
         rating_raw=rating_raw,
         narrative=narrative,
@@ -144,8 +168,30 @@ def status_record(
         author_name=author_name or display_name(author),
         source=source,
     )
-    if milestone.status_as_of is None or as_of >= milestone.status_as_of:
-        _status_denormalise(milestone=milestone, update=update, completed_on=completed_on)
+    if current.status_as_of is None or as_of >= current.status_as_of:
+        _status_denormalise(milestone=current, update=update, completed_on=completed_on)
+        _refresh_from(milestone, current)
+    return update
+
+
+@transaction.atomic
+def status_strike(*, update: StatusUpdate, user: User, reason: str) -> StatusUpdate:
+    """Strike out a status update entered in error: kept, marked with who, when and why, and
+    ignored from then on; the milestone's current status is recomputed from the newest update
+    that still stands. Raises ValidationError without a reason or when already struck."""
+    milestone = _milestone_locked(update.milestone)
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.is_struck:
+        raise ValidationError({"reason": ["This update has already been struck out"]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Enter why this update is being struck out"]})
+    update.struck_at = timezone.now()
+    update.struck_by = user
+    update.struck_reason = reason.strip()
+    _set_change_reason(update, f"Struck out: {update.struck_reason}")
+    update.save(update_fields=sorted(StatusUpdate.STRIKE_FIELDS))
+    standing = StatusUpdate.objects.standing().filter(milestone=milestone).first()
+    _status_denormalise(milestone=milestone, update=standing, completed_on=None)
     return update
 
 
