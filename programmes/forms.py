@@ -95,7 +95,8 @@ class StatusUpdateForm(forms.Form):
     )
     cause = forms.CharField(
         label="Cause",
-        help_text="Why the milestone is off track. Needed for Red, Amber/Red and Amber.",
+        help_text="Why the milestone is off track. Needed for Red, Amber/Red and Amber; "
+        "not kept for Green or Complete.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
@@ -103,7 +104,7 @@ class StatusUpdateForm(forms.Form):
     path_to_green = forms.CharField(
         label="Path to green",
         help_text="The recovery actions, with owners and dates. "
-        "Needed for Red, Amber/Red and Amber.",
+        "Needed for Red, Amber/Red and Amber; not kept for Green or Complete.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,

@@ -6,76 +6,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0006_history'),
+        ("programmes", "0006_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='baselinerevision',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programmes.governancebody'),
+            model_name="baselinerevision",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="programmes.governancebody",
+            ),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='approved_on',
+            model_name="baselinerevision",
+            name="approved_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='kind',
-            field=models.CharField(blank=True, choices=[('rebaseline', 'Re-baselined'), ('correction', 'Corrected'), ('import', 'Baseline changed by a plan import'), ('', 'Baseline changed')], default='', max_length=12),
+            model_name="baselinerevision",
+            name="kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("rebaseline", "Re-baselined"),
+                    ("correction", "Corrected"),
+                    ("import", "Baseline changed by a plan import"),
+                    ("", "Baseline changed"),
+                ],
+                default="",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='new_baseline_end',
+            model_name="baselinerevision",
+            name="new_baseline_end",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='new_baseline_start',
+            model_name="baselinerevision",
+            name="new_baseline_start",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='reason',
+            model_name="baselinerevision",
+            name="reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='baselinerevision',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="baselinerevision",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstatusupdate',
-            name='struck_at',
+            model_name="historicalstatusupdate",
+            name="struck_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='historicalstatusupdate',
-            name='struck_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalstatusupdate",
+            name="struck_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalstatusupdate',
-            name='struck_reason',
+            model_name="historicalstatusupdate",
+            name="struck_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='statusupdate',
-            name='struck_at',
+            model_name="statusupdate",
+            name="struck_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='statusupdate',
-            name='struck_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="statusupdate",
+            name="struck_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='statusupdate',
-            name='struck_reason',
+            model_name="statusupdate",
+            name="struck_reason",
             field=models.TextField(blank=True),
         ),
     ]

@@ -179,3 +179,15 @@ def test_editing_the_title_keeps_no_baseline_revision_but_moving_the_end_does(mi
     )
     [revision] = BaselineRevision.objects.all()
     assert revision.baseline_end == date(2019, 3, 31)  # the end that stood until the edit
+
+
+@pytest.mark.parametrize("rating", [Rating.GREEN, Rating.COMPLETE])
+def test_a_recovered_milestone_does_not_keep_last_months_cause(milestone, rating):
+    _record(milestone, rating=Rating.RED, cause="Vacancies", path_to_green="Recruit")
+    update = _record(milestone, rating=rating, cause="Vacancies", path_to_green="Recruit")
+    assert (update.cause, update.path_to_green) == ("", "")
+
+
+def test_amber_green_may_keep_a_cause(milestone):
+    update = _record(milestone, rating=Rating.AMBER_GREEN, cause="Watching vacancies")
+    assert update.cause == "Watching vacancies"
