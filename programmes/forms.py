@@ -160,6 +160,19 @@ class StatusUpdateForm(forms.Form):
         }
 
 
+class StatusStrikeForm(forms.Form):
+    """Why an administrator strikes out a status update entered in error."""
+
+    reason = forms.CharField(
+        label="Why is this update being struck out?",
+        help_text="For example: entered against the wrong milestone. The update stays in the "
+        "history, struck through, with this reason, your name and today's date.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why this update is being struck out"},
+    )
+
+
 class MilestoneForm(forms.Form):
     """Create or edit a milestone. `version` detects a stale edit (someone saved in between)."""
 

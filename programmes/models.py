@@ -347,10 +347,6 @@ class StatusUpdate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_rating_display()} as at {self.as_of:%d %b %Y}"
 
-    @property
-    def is_struck(self) -> bool:
-        return self.struck_at is not None
-
     def save(self, *args, **kwargs) -> None:
         striking = set(kwargs.get("update_fields") or ()) <= self.STRIKE_FIELDS
         if self.pk is not None and not (kwargs.get("update_fields") and striking):
@@ -359,6 +355,10 @@ class StatusUpdate(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A status update is history and cannot be deleted.")
+
+    @property
+    def is_struck(self) -> bool:
+        return self.struck_at is not None
 
 
 class PlanImport(models.Model):

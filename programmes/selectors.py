@@ -191,7 +191,7 @@ def milestone_detail(programme: Programme, pk: int) -> Milestone:
             ),
             Prefetch(
                 "status_updates",
-                queryset=StatusUpdate.objects.select_related("author").order_by(
+                queryset=StatusUpdate.objects.select_related("author", "struck_by").order_by(
                     "-as_of", "-recorded_at", "-id"
                 ),
                 to_attr="status_history",

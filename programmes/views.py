@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from integration.access import plan_editors
+from integration.access import plan_editors, requires
 from integration.exports import export_if_requested
-from integration.roles import can_edit_plans
+from integration.roles import can_edit_plans, is_administrator
 from programmes import pages, rules, selectors, services
 from programmes.choices import rating_label
 from programmes.filtersets import MilestoneFilterSet
-from programmes.forms import MilestoneForm, StatusUpdateForm
+from programmes.forms import MilestoneForm, StatusStrikeForm, StatusUpdateForm
 from programmes.models import Milestone, Programme, StatusUpdate
 from programmes.tables import (
     MILESTONE_EXPORT_COLUMNS,
@@ -123,6 +123,7 @@ def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "milestone": milestone,
             "as_of": as_of,
             "history_table": StatusHistoryTable(list(getattr(milestone, "status_history", ()))),
+            "can_strike": is_administrator(request.user),
         },
     )
 
@@ -268,3 +269,30 @@ def _status_recorded(
         return response
     messages.success(request, message)
     return redirect("programmes:milestone_detail", programme.slug, milestone.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(is_administrator, message="Only administrators can strike out a status update.")
+def status_strike(request: HttpRequest, slug: str, pk: int, update_pk: int) -> HttpResponse:
+    """Strike out a status update entered in error: kept and shown struck through, never
+    deleted; the milestone's current status comes from the newest update still standing."""
+    programme = selectors.programme_page(slug)
+    update = get_object_or_404(
+        StatusUpdate.objects.select_related("milestone"),
+        pk=update_pk,
+        milestone_id=pk,
+        milestone__programme=programme,
+    )
+    form = StatusStrikeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.status_strike(
+                update=update, user=signed_in_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The update as at {update.as_of:%-d %B %Y} is struck out.")
+            return redirect("programmes:milestone_detail", programme.slug, pk)
+    context = {"programme": programme, "milestone": update.milestone, "update": update}
+    return render(request, "programmes/status_strike.html", {**context, "form": form})

@@ -91,7 +91,8 @@ def baseline_as_of(milestone: Milestone, day: date) -> Milestone | BaselineRevis
 
 def _latest_update_id(day: date) -> Subquery:
     return Subquery(
-        StatusUpdate.objects.filter(milestone=OuterRef("pk"), as_of__lte=day)
+        StatusUpdate.objects.standing()
+        .filter(milestone=OuterRef("pk"), as_of__lte=day)
         .order_by("-as_of", "-recorded_at", "-id")
         .values("id")[:1]
     )
