@@ -98,7 +98,7 @@ def milestone_conflict(
     submitted: QueryDict = form.data  # type: ignore[assignment]  # a bound form's POST
     comparison = []
     for name in form.fields:
-        if name == "version":
+        if name == "version" or name in MilestoneForm.REASON_FIELDS:
             continue
         theirs = _display(saved, name, saved.initial.get(name))
         yours = _display(

@@ -1,6 +1,7 @@
 """Every multi-step write to programme plans. Views and commands call these only."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from programmes import rules
 from programmes.choices import (
     RATINGS_NEEDING_RECOVERY,
     SCALE_RATINGS,
+    BaselineChange,
     Rating,
     RatingScale,
     StatusSource,
@@ -25,8 +27,10 @@ from programmes.choices import (
 from programmes.models import (
     BaselineRevision,
     FrameworkCode,
+    GovernanceBody,
     MetricLink,
     Milestone,
+    MilestoneReference,
     Person,
     Programme,
     StatusUpdate,
@@ -276,7 +280,7 @@ def milestone_create(
         **values,
     )
     milestone.leads.set(leads)
-    milestone.references.set(references)
+    _references_set(milestone, references, reason="")
     return milestone
 
 
@@ -288,22 +292,85 @@ BASELINE_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class BaselineReason:
+    """Why a milestone's baseline dates move: a re-baseline a governance body approved
+    (optionally on a date), or a correction of dates entered wrongly (saying what was wrong)."""
+
+    kind: str
+    reason: str = ""
+    approved_by: GovernanceBody | None = None
+    approved_on: date | None = None
+
+    def errors(self) -> dict[str, list[str]]:
+        if self.kind == BaselineChange.REBASELINE and self.approved_by is None:
+            return {"approved_by": ["Choose the governance body that approved the re-baseline"]}
+        if self.kind == BaselineChange.CORRECTION and not self.reason.strip():
+            return {"baseline_reason": ["Enter what was wrong with the dates"]}
+        if self.kind not in (BaselineChange.REBASELINE, BaselineChange.CORRECTION):
+            return {"baseline_change": [BASELINE_REASON_MISSING]}
+        return {}
+
+    def summary(self) -> str:
+        """In words, for the milestone's history: "Re-baselined, approved by HWB on …"."""
+        if self.kind == BaselineChange.CORRECTION:
+            return f"Dates corrected: {self.reason.strip()}"
+        approved = f"Re-baselined, approved by {self.approved_by}"
+        if self.approved_on:
+            approved += f" on {self.approved_on:%-d %b %Y}"
+        return f"{approved}: {self.reason.strip()}" if self.reason.strip() else approved
+
+
+BASELINE_REASON_MISSING = (
+    "Say why the dates change: a re-baseline approved by a governance body, or a correction"
+)
+
+
+def baseline_moves(milestone: Milestone, new_values: dict[str, Any]) -> bool:
+    """Whether `new_values` move the milestone's baseline dates (or their precision)."""
+    return any(
+        new_values.get(name, getattr(milestone, name)) != getattr(milestone, name)
+        for name in BASELINE_FIELDS
+    )
+
+
 def baseline_revision_record(
-    *, milestone: Milestone, new_values: dict[str, Any], changed_on: date
+    *,
+    milestone: Milestone,
+    new_values: dict[str, Any],
+    changed_on: date,
+    why: BaselineReason | None = None,
+    recorded_by: User | None = None,
 ) -> bool:
     """Keep the milestone's baseline as it stood before `new_values` take effect on
-    `changed_on`; call it before saving. Returns whether the baseline changed."""
-    unchanged = (
-        new_values.get(f, getattr(milestone, f)) == getattr(milestone, f) for f in BASELINE_FIELDS
-    )
-    if all(unchanged):
+    `changed_on`, with the new dates and why (no `why`: a plan import moved them); call it
+    before saving. Returns whether the baseline changed."""
+    if not baseline_moves(milestone, new_values):
         return False
     BaselineRevision.objects.create(
         milestone=milestone,
         changed_on=changed_on,
+        new_baseline_start=new_values.get("baseline_start", milestone.baseline_start),
+        new_baseline_end=new_values.get("baseline_end", milestone.baseline_end),
+        kind=why.kind if why else BaselineChange.IMPORT,
+        reason=why.reason.strip() if why else "",
+        approved_by=why.approved_by if why else None,
+        approved_on=why.approved_on if why else None,
+        recorded_by=recorded_by,
         **{field: getattr(milestone, field) for field in BASELINE_FIELDS},
     )
     return True
+
+
+def _milestone_reason_check(
+    milestone: Milestone, values: dict[str, Any], why: BaselineReason | None
+) -> None:
+    """Moving baseline dates needs a reason (`BaselineReason`); other edits do not."""
+    if not baseline_moves(milestone, values):
+        return
+    errors = why.errors() if why else {"baseline_change": [BASELINE_REASON_MISSING]}
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -314,28 +381,58 @@ def milestone_update(
     values: dict[str, Any],
     leads: Iterable[Person] = (),
     references: Iterable[FrameworkCode] = (),
+    user: User | None = None,
+    change_reason: str = "",
+    baseline_reason: BaselineReason | None = None,
 ) -> Milestone:
     """Save an edit unless someone saved in between (then raise MilestoneConflict).
 
-    The row is locked while the version is compared, so two editors cannot both win.
-    References kept from an import keep their raw text and correction flag.
+    The row is locked while the version is compared, so two editors cannot both win. Moving
+    the baseline dates needs `baseline_reason` and is kept as a BaselineRevision taking effect
+    on the programme's reporting date; `change_reason` (else the baseline reason) is the
+    reason on every history row the edit writes. References kept from an import keep their
+    raw text and correction flag.
     """
     current = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if expected_version is None or current.version != expected_version:
         raise MilestoneConflict(current)
     _milestone_check(programme=current.programme, values=values, milestone=current)
-    baseline_revision_record(
+    _milestone_reason_check(current, values, baseline_reason)
+    moved = baseline_revision_record(
         milestone=current,
         new_values=values,
         changed_on=rules.reporting_date(current.programme),
+        why=baseline_reason,
+        recorded_by=user,
     )
     for name, value in values.items():
         setattr(current, name, value)
     current.version += 1
+    reason = change_reason.strip()
+    if moved and baseline_reason is not None:
+        reason = "; ".join(filter(None, [baseline_reason.summary(), reason]))
+    _set_change_reason(current, reason)
+    if user is not None:
+        current._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
     current.save(update_fields=[*values, "version", "updated_at"])
     current.leads.set(leads)
-    current.references.set(references)
+    _references_set(current, references, reason=reason)
     return current
+
+
+def _references_set(milestone: Milestone, codes: Iterable[FrameworkCode], *, reason: str) -> None:
+    """Link exactly `codes`, one row at a time so each link added or removed is in the audit
+    history with the edit's reason (a bulk `set()` would leave additions unrecorded)."""
+    wanted = {code.pk: code for code in codes}
+    for link in milestone.milestonereference_set.exclude(code_id__in=wanted):
+        _set_change_reason(link, reason)
+        link.delete()
+    kept = set(milestone.milestonereference_set.values_list("code_id", flat=True))
+    for code_id, code in wanted.items():
+        if code_id not in kept:
+            link = MilestoneReference(milestone=milestone, code=code)
+            _set_change_reason(link, reason)
+            link.save()
 
 
 def programme_reporting_date_set(*, programme: Programme, reporting_date: date) -> Programme:

@@ -164,7 +164,9 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             services.milestone_update(
                 milestone=milestone,
                 expected_version=form.cleaned_data.get("version"),
+                user=signed_in_user(request),
                 **form.service_kwargs(),
+                **form.reason_kwargs(),
             )
         except services.MilestoneConflict as conflict:
             context = pages.milestone_conflict(programme, form, conflict.current)

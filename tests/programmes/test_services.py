@@ -176,6 +176,7 @@ def test_editing_the_title_keeps_no_baseline_revision_but_moving_the_end_does(mi
         milestone=milestone,
         expected_version=milestone.version,
         values={**values, "baseline_end": date(2019, 6, 30)},
+        baseline_reason=services.BaselineReason(kind="correction", reason="Typed wrongly"),
     )
     [revision] = BaselineRevision.objects.all()
     assert revision.baseline_end == date(2019, 3, 31)  # the end that stood until the edit
