@@ -38,10 +38,13 @@ from programmes.models import (
 )
 
 
-def _set_change_reason(obj: Model, reason: str) -> None:
-    """The reason simple-history writes on the next history row of `obj` (its documented
-    `_change_reason` attribute, which the model classes do not declare)."""
+def _set_change_reason(obj: Model, reason: str, user: User | None = None) -> None:
+    """The reason (and, outside a request, the user) simple-history writes on the next history
+    rows of `obj`: its documented `_change_reason` and `_history_user` attributes, which the
+    model classes do not declare."""
     obj._change_reason = reason  # type: ignore[attr-defined]
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
 
 
 def status_validate(
@@ -411,27 +414,27 @@ def milestone_update(
     reason = change_reason.strip()
     if moved and baseline_reason is not None:
         reason = "; ".join(filter(None, [baseline_reason.summary(), reason]))
-    _set_change_reason(current, reason)
-    if user is not None:
-        current._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
+    _set_change_reason(current, reason, user)
     current.save(update_fields=[*values, "version", "updated_at"])
     current.leads.set(leads)
-    _references_set(current, references, reason=reason)
+    _references_set(current, references, reason=reason, user=user)
     return current
 
 
-def _references_set(milestone: Milestone, codes: Iterable[FrameworkCode], *, reason: str) -> None:
+def _references_set(
+    milestone: Milestone, codes: Iterable[FrameworkCode], *, reason: str, user: User | None = None
+) -> None:
     """Link exactly `codes`, one row at a time so each link added or removed is in the audit
     history with the edit's reason (a bulk `set()` would leave additions unrecorded)."""
     wanted = {code.pk: code for code in codes}
     for link in milestone.milestonereference_set.exclude(code_id__in=wanted):
-        _set_change_reason(link, reason)
+        _set_change_reason(link, reason, user)
         link.delete()
     kept = set(milestone.milestonereference_set.values_list("code_id", flat=True))
     for code_id, code in wanted.items():
         if code_id not in kept:
             link = MilestoneReference(milestone=milestone, code=code)
-            _set_change_reason(link, reason)
+            _set_change_reason(link, reason, user)
             link.save()
 
 

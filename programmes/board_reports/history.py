@@ -107,6 +107,12 @@ def baseline_as_of(milestone: Milestone, day: date) -> Milestone | BaselineRevis
     return milestone
 
 
+def _baseline_revisions() -> Prefetch:
+    """Oldest change first (`baseline_as_of`), with who recorded each and which body approved."""
+    revisions = BaselineRevision.objects.select_related("approved_by", "recorded_by")
+    return Prefetch("baseline_revisions", queryset=revisions.order_by("changed_on", "id"))
+
+
 def _latest_update_id(day: date) -> Subquery:
     return Subquery(
         StatusUpdate.objects.standing()
@@ -127,9 +133,10 @@ def milestones_as_of(
 
     Returns the milestones (workstream, SROs, leads and governance body loaded) and, per
     milestone id, {day name: StatusAsOf}, whose `plan` holds the title, leads, governance body
-    and cross-references of that day. With `body`, only milestones reporting (on one of the
-    days) to it or a body below it. A fixed number of queries: three for the milestones and
-    their relations, one for the status rows, four for the plan's history.
+    and cross-references of that day. With `body`, only milestones reporting to it or a body
+    below it on the latest of the days. A fixed number of queries: four for the milestones and
+    their relations, one for the status rows, and up to three for the plan's history
+    (`plan_history.plans_as_of`).
     """
     earliest, latest = min(days.values()), max(days.values())
     query = Milestone.objects.filter(programme=programme, added_on__lte=latest).filter(
@@ -142,17 +149,14 @@ def milestones_as_of(
     milestones = list(
         query.annotate(**annotations)
         .select_related("workstream", "governance_body")
-        .prefetch_related("leads", "baseline_revisions", Prefetch("workstream__sros"))
+        .prefetch_related("leads", _baseline_revisions(), Prefetch("workstream__sros"))
         .order_by("workstream__position", "workstream__number", "position", "id")
     )
     plans = plans_as_of(milestones, days)
     if body is not None:
         bodies = body_and_reporting_bodies(body)
-        milestones = [
-            m
-            for m in milestones
-            if any(plan.governance_body_id in bodies for plan in plans[m.id].values())
-        ]
+        last = max(days, key=lambda name: days[name])
+        milestones = [m for m in milestones if plans[m.id][last].governance_body_id in bodies]
     wanted = {getattr(m, f"status_{name}") for m in milestones for name in days} - {None}
     updates = StatusUpdate.objects.in_bulk(wanted)
     statuses = {
