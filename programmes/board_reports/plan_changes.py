@@ -102,7 +102,7 @@ def plan_changes_between(
             if since < revision.changed_on <= until:
                 changes[milestone.id].append(revision_change(revision))
     ids = [m.id for m in milestones]
-    starts = {getattr(m, "history_since", None) for m in milestones} - {None}
+    starts = {h for m in milestones if (h := getattr(m, "history_since", None)) is not None}
     _field_changes(ids, starts, since, until, changes)
     _reference_changes(ids, since, until, changes)
     return changes
@@ -126,7 +126,7 @@ def _field_changes(
     leads: dict[int, list[Person]] = defaultdict(list)
     links = leads_history_model().objects.filter(history_id__in=[r.history_id for r in rows])
     for link in links.select_related("person"):
-        leads[link.history_id].append(link.person)  # type: ignore[attr-defined]
+        leads[link.history_id].append(link.person)
     for start, end in _edits(rows):
         changes[end.id].extend(_row_changes(start, end, leads))
 

@@ -19,7 +19,6 @@ from django.db.models import (
     CharField,
     DateTimeField,
     IntegerField,
-    Model,
     OuterRef,
     QuerySet,
     Subquery,
@@ -29,11 +28,12 @@ from django.utils import timezone
 
 from programmes.models import GovernanceBody, Milestone, MilestoneReference, Person
 
-HistoricalMilestone: Any = Milestone.history.model  # type: ignore[attr-defined]
-HistoricalReference: Any = MilestoneReference.history.model  # type: ignore[attr-defined]
+# simple-history's generated models: untyped, so read as Any.
+HistoricalMilestone: Any = Milestone.history.model
+HistoricalReference: Any = MilestoneReference.history.model
 
 
-def leads_history_model() -> type[Model]:
+def leads_history_model() -> Any:
     """simple-history's table of a milestone's leads at each of its history rows."""
     return apps.get_model("programmes", "HistoricalMilestone_leads")
 
@@ -84,7 +84,7 @@ def plans_as_of(
         rows = HistoricalMilestone.objects.select_related("governance_body").in_bulk(wanted)
         links = leads_history_model().objects.filter(history_id__in=wanted)
         for link in links.select_related("person"):
-            leads[link.history_id].append(link.person)  # type: ignore[attr-defined]
+            leads[link.history_id].append(link.person)
     references = _reference_ids_as_of(milestones, days)
     plans: dict[int, dict[str, PlanAsOf]] = {}
     for milestone in milestones:
@@ -192,5 +192,4 @@ def milestone_as_shown(milestone: Milestone, plan: PlanAsOf) -> Milestone:
 def _fixed_queryset(query: QuerySet[Any], rows: list[Any]) -> QuerySet[Any]:
     """A queryset that answers with `rows` without asking the database (as a prefetch does)."""
     query._result_cache = list(rows)
-    query._prefetch_done = True
     return query

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,9 +208,7 @@ def test_an_as_at_report_shows_the_title_leads_and_body_the_milestone_had_then(e
     assert before.milestone.title == "Falls service"
     assert [str(p) for p in before.milestone.leads.all()] == ["SG"]
     assert before.milestone.governance_body.acronym == "WDG"
-    assert {c for c in before.status.plan.reference_ids} == {
-        edited.references.get(code="AOI7").pk - 1
-    }
+    assert before.status.plan.reference_ids == {edited.codes["AOI3"].pk}
     [after] = board_reports.exception_report(programme, as_of=date(2018, 9, 21)).rows
     assert after.milestone.title == "Falls prevention service"
     assert [str(p) for p in after.milestone.leads.all()] == ["TM"]
@@ -247,3 +247,55 @@ def test_nothing_changed_outside_the_dates(edited):
         edited.programme, since=date(2018, 9, 21), until=date(2018, 9, 30)
     )
     assert changes.changes == []
+
+
+def _edited_milestones(ws, count, user):
+    """`count` milestones, each edited (title, leads, body, references and dates) on 20 Sept."""
+    sg, tm = PersonFactory(initials="SG"), PersonFactory(initials="TM")
+    wdg, hwb = GovernanceBodyFactory(), GovernanceBodyFactory()
+    old, new = FrameworkCodeFactory(), FrameworkCodeFactory()
+    for i in range(count):
+        with happened_on(date(2018, 7, 1)):
+            milestone = MilestoneFactory(
+                workstream=ws, ref=f"{ws.number}.{i}", added_on=date(2018, 7, 1),
+                governance_body=wdg, baseline_end=date(2018, 8, 31), leads=[sg],
+            )  # fmt: skip
+            status_record(milestone=milestone, rating=Rating.GREEN, as_of=date(2018, 7, 1))
+        with happened_on(date(2018, 9, 20)):
+            milestone_update(
+                milestone=milestone,
+                expected_version=Milestone.objects.get(pk=milestone.pk).version,
+                values={
+                    "workstream": ws,
+                    "title": f"Renamed {i}",
+                    "governance_body": hwb,
+                    "baseline_end": date(2018, 12, 31),
+                },
+                leads=[tm],
+                references=[new if i % 2 else old],
+                user=user,
+                baseline_reason=BaselineReason(kind=BaselineChange.CORRECTION, reason="Typo"),
+            )
+
+
+@pytest.mark.parametrize(
+    "build_report",
+    [
+        lambda p: board_reports.exception_report(p, as_of=date(2018, 9, 10)).rows,
+        lambda p: (
+            board_reports.changes_between(
+                p, since=date(2018, 9, 10), until=date(2018, 9, 21)
+            ).changes
+        ),
+    ],
+    ids=["exception report", "changes report"],
+)
+def test_as_at_reports_read_plan_history_in_a_fixed_number_of_queries(pm_user, build_report):
+    programme = ProgrammeFactory(reporting_date=OCT_4)
+    _edited_milestones(WorkstreamFactory(programme=programme, number="1"), 3, pm_user)
+    with CaptureQueriesContext(connection) as small:
+        assert len(build_report(programme)) == 3
+    _edited_milestones(WorkstreamFactory(programme=programme, number="2"), 30, pm_user)
+    with CaptureQueriesContext(connection) as large:
+        assert len(build_report(programme)) == 33
+    assert len(large.captured_queries) == len(small.captured_queries)
