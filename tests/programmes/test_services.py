@@ -192,3 +192,20 @@ def test_a_recovered_milestone_does_not_keep_last_months_cause(milestone, rating
 def test_amber_green_may_keep_a_cause(milestone):
     update = _record(milestone, rating=Rating.AMBER_GREEN, cause="Watching vacancies")
     assert update.cause == "Watching vacancies"
+
+
+def test_re_importing_a_green_row_with_a_cause_records_no_new_status():
+    from programmes.plan_import import plan_import_apply, plan_import_preview
+
+    programme = ProgrammeFactory(slug="imported")
+    content = (
+        "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),Cause\n"
+        "1. Governance,1.1,Refresh the board,TM,Jul 2018,Dec 2018,G,Old vacancies\n"
+    ).encode()
+    for _ in range(2):
+        preview = plan_import_preview(
+            programme=programme, file_name="plan.csv", content=content, as_of=date(2018, 9, 6)
+        )
+        plan_import_apply(plan_import=preview)
+    [update] = StatusUpdate.objects.all()
+    assert update.cause == ""
