@@ -238,7 +238,9 @@ class PlanWriter:
     ) -> list[str]:
         changed: list[str] = []
         if not self.context.older:
-            baseline_revision_record(milestone=milestone, new_values=values, changed_on=self.as_of)
+            baseline_revision_record(
+                milestone=milestone, new_values=values, changed_on=self.as_of, recorded_by=self.user
+            )
             for name, value in values.items():
                 if getattr(milestone, name) != value:
                     setattr(milestone, name, value)
