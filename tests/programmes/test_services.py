@@ -199,9 +199,9 @@ def test_re_importing_a_green_row_with_a_cause_records_no_new_status():
 
     programme = ProgrammeFactory(slug="imported")
     content = (
-        "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),Cause\n"
-        "1. Governance,1.1,Refresh the board,TM,Jul 2018,Dec 2018,G,Old vacancies\n"
-    ).encode()
+        b"Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),Cause\n"
+        b"1. Governance,1.1,Refresh the board,TM,Jul 2018,Dec 2018,G,Old vacancies\n"
+    )
     for _ in range(2):
         preview = plan_import_preview(
             programme=programme, file_name="plan.csv", content=content, as_of=date(2018, 9, 6)
