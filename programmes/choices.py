@@ -107,6 +107,19 @@ class StatusSource(models.TextChoices):
     IMPORT = "import", "Imported from a plan file"
 
 
+class BaselineChange(models.TextChoices):
+    """Why a milestone's baseline dates moved: the words the changes report leads with."""
+
+    REBASELINE = "rebaseline", "Re-baselined"
+    CORRECTION = "correction", "Corrected"
+    IMPORT = "import", "Baseline changed by a plan import"
+    UNRECORDED = "", "Baseline changed"
+
+
+# Ratings that carry no cause or path to green: the milestone is on track or done.
+RATINGS_WITHOUT_RECOVERY = frozenset({Rating.GREEN, Rating.COMPLETE})
+
+
 class ImportState(models.TextChoices):
     PREVIEWED = "previewed", "Previewed, not applied"
     APPLIED = "applied", "Applied"

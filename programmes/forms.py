@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from metrics.models import Area, Metric
 from programmes import services
-from programmes.choices import DatePrecision
+from programmes.choices import BaselineChange, DatePrecision
 from programmes.models import (
     FrameworkCode,
     GovernanceBody,
@@ -95,7 +95,8 @@ class StatusUpdateForm(forms.Form):
     )
     cause = forms.CharField(
         label="Cause",
-        help_text="Why the milestone is off track. Needed for Red, Amber/Red and Amber.",
+        help_text="Why the milestone is off track. Needed for Red, Amber/Red and Amber; "
+        "not kept for Green or Complete.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
@@ -103,7 +104,7 @@ class StatusUpdateForm(forms.Form):
     path_to_green = forms.CharField(
         label="Path to green",
         help_text="The recovery actions, with owners and dates. "
-        "Needed for Red, Amber/Red and Amber.",
+        "Needed for Red, Amber/Red and Amber; not kept for Green or Complete.",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
@@ -157,6 +158,19 @@ class StatusUpdateForm(forms.Form):
             "forecast_end": forecast.value if forecast else None,
             "forecast_reason": data["forecast_reason"],
         }
+
+
+class StatusStrikeForm(forms.Form):
+    """Why an administrator strikes out a status update entered in error."""
+
+    reason = forms.CharField(
+        label="Why is this update being struck out?",
+        help_text="For example: entered against the wrong milestone. The update stays in the "
+        "history, struck through, with this reason, your name and today's date.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why this update is being struck out"},
+    )
 
 
 class MilestoneForm(forms.Form):
@@ -220,6 +234,50 @@ class MilestoneForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Why: asked on edit only. The rules (dates need a reason) are `services.BaselineReason`.
+    change_reason = forms.CharField(
+        label="Why are you changing this? (optional)",
+        help_text="For a new title, leads or governance body. It is kept in the milestone's "
+        "history and shown in the changes report.",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    baseline_change = forms.ChoiceField(
+        label="If you change the start or end date, why?",
+        choices=[
+            (BaselineChange.REBASELINE, "A re-baseline approved by a governance body"),
+            (BaselineChange.CORRECTION, "A correction: the dates were entered wrongly"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    approved_by: forms.ModelChoiceField[GovernanceBody] = forms.ModelChoiceField(
+        label="Approved by",
+        queryset=None,
+        required=False,
+        empty_label="Choose the governance body",
+        help_text="For a re-baseline.",
+    )
+    approved_on = PlanDateField(
+        label="Date approved (optional)", help_text="For example, 4/10/2018."
+    )
+    baseline_reason = forms.CharField(
+        label="What was wrong, or more about the re-baseline",
+        help_text="Needed for a correction.",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # The fields that say why, not what: never compared on the stale-edit page.
+    REASON_FIELDS = (
+        "change_reason",
+        "baseline_change",
+        "approved_by",
+        "approved_on",
+        "baseline_reason",
+    )
 
     def __init__(
         self,
@@ -249,6 +307,7 @@ class MilestoneForm(forms.Form):
         _model_field(self, "parent").label_from_instance = _milestone_label  # type: ignore[method-assign,assignment]
         _model_field(self, "leads").queryset = Person.objects.order_by("initials", "name")
         _model_field(self, "governance_body").queryset = GovernanceBody.objects.order_by("acronym")
+        _model_field(self, "approved_by").queryset = GovernanceBody.objects.order_by("acronym")
         _model_field(self, "references").queryset = FrameworkCode.objects.select_related(
             "framework"
         ).order_by("framework__position", "framework__name", "position", "code")
@@ -315,6 +374,22 @@ class MilestoneForm(forms.Form):
             "leads": list(data["leads"]),
             "references": list(data["references"]),
         }
+
+    def reason_kwargs(self) -> dict[str, Any]:
+        """Why the edit is made, for `services.milestone_update`."""
+        data = self.cleaned_data
+        approved_on: PlanDate | None = data.get("approved_on")
+        baseline_reason = (
+            services.BaselineReason(
+                kind=data["baseline_change"],
+                reason=data.get("baseline_reason", ""),
+                approved_by=data.get("approved_by"),
+                approved_on=approved_on.value if approved_on else None,
+            )
+            if data.get("baseline_change")
+            else None
+        )
+        return {"change_reason": data.get("change_reason", ""), "baseline_reason": baseline_reason}
 
     def reference_groups(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Cross-reference checkboxes grouped by framework, for a fieldset per framework."""

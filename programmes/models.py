@@ -6,6 +6,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from programmes.choices import (
+    BaselineChange,
     DatePrecision,
     ImportState,
     LeadKind,
@@ -13,7 +14,7 @@ from programmes.choices import (
     RatingScale,
     StatusSource,
 )
-from programmes.querysets import MilestoneQuerySet
+from programmes.querysets import MilestoneQuerySet, StatusUpdateQuerySet
 
 
 class Organisation(models.Model):
@@ -322,8 +323,19 @@ class StatusUpdate(models.Model):
         max_length=10, choices=StatusSource.choices, default=StatusSource.BROWSER
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Struck out as entered in error: kept and shown struck through, ignored by reports.
+    struck_at = models.DateTimeField(null=True, blank=True)
+    struck_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    struck_reason = models.TextField(blank=True)
+
+    objects = StatusUpdateQuerySet.as_manager()
 
     history = HistoricalRecords()
+
+    # The only fields a saved update may still change: striking it out.
+    STRIKE_FIELDS = frozenset({"struck_at", "struck_by", "struck_reason"})
 
     class Meta:
         ordering = ["-as_of", "-recorded_at", "-id"]
@@ -336,12 +348,17 @@ class StatusUpdate(models.Model):
         return f"{self.get_rating_display()} as at {self.as_of:%d %b %Y}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
+        striking = set(kwargs.get("update_fields") or ()) <= self.STRIKE_FIELDS
+        if self.pk is not None and not (kwargs.get("update_fields") and striking):
             raise ValidationError("A status update is history and cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("A status update is history and cannot be deleted.")
+
+    @property
+    def is_struck(self) -> bool:
+        return self.struck_at is not None
 
 
 class PlanImport(models.Model):
@@ -452,6 +469,20 @@ class BaselineRevision(models.Model):
     baseline_end_precision = models.CharField(max_length=10, choices=DatePrecision.choices)
     changed_on = models.DateField(help_text="The date the new baseline took effect.")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The baseline that took effect on `changed_on`, and why it moved, by whom.
+    new_baseline_start = models.DateField(null=True, blank=True)
+    new_baseline_end = models.DateField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=12, choices=BaselineChange.choices, blank=True, default=BaselineChange.UNRECORDED
+    )
+    reason = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        GovernanceBody, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["milestone", "changed_on", "id"]

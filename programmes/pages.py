@@ -9,7 +9,7 @@ from django.forms import Form
 from django.http import QueryDict
 
 from programmes import selectors
-from programmes.forms import MilestoneForm
+from programmes.forms import MilestoneForm, StatusUpdateForm
 from programmes.metric_links import programme_linked_metrics
 from programmes.models import Milestone, Programme
 from programmes.report_tables import ConflictTable
@@ -50,19 +50,39 @@ def programme_overview(programme: Programme) -> dict[str, Any]:
     }
 
 
-def status_form_initial(milestone: Milestone) -> dict[str, Any]:
+# The fields "Same as last update" copies: kept only when the person chooses to.
+RECOVERY_FIELDS = ("cause", "path_to_green")
+
+
+def status_form_initial(milestone: Milestone, *, same_as_last: bool = False) -> dict[str, Any]:
     """What the status form starts with: the current rating and, from the latest update, the
-    cause, recovery and forecast (they usually carry over; the narrative is new each time)."""
+    forecast. Cause and path to green start empty, so last month's words never slip into a new
+    update unseen; `same_as_last` copies them in, visibly, when the person asks."""
     initial: dict[str, Any] = {"rating": milestone.rating}
     latest = selectors.latest_status(milestone)
     if latest is not None:
         initial.update(
-            cause=latest.cause,
-            path_to_green=latest.path_to_green,
             forecast_end=f"{latest.forecast_end:%d/%m/%Y}" if latest.forecast_end else "",
             forecast_reason=latest.forecast_reason,
         )
+        if same_as_last:
+            initial.update({name: getattr(latest, name) for name in RECOVERY_FIELDS})
     return initial
+
+
+def status_form_copied(milestone: Milestone, submitted: QueryDict) -> dict[str, Any]:
+    """The form as the person filled it in, with the latest update's cause and path to green
+    copied over theirs ("Same as last update" pressed before saving; nothing is saved)."""
+    typed = {name: submitted.get(name, "") for name in StatusUpdateForm.base_fields}
+    copied = status_form_initial(milestone, same_as_last=True)
+    return {**typed, **{name: copied.get(name, "") for name in RECOVERY_FIELDS}}
+
+
+def status_form_context(milestone: Milestone) -> dict[str, Any]:
+    """What the form says about the latest update, for the "Same as last update" button."""
+    latest = selectors.latest_status(milestone)
+    has_recovery = latest is not None and any(getattr(latest, n) for n in RECOVERY_FIELDS)
+    return {"latest_update": latest if has_recovery else None}
 
 
 def milestone_conflict(
@@ -79,7 +99,7 @@ def milestone_conflict(
     submitted: QueryDict = form.data  # type: ignore[assignment]  # a bound form's POST
     comparison = []
     for name in form.fields:
-        if name == "version":
+        if name == "version" or name in MilestoneForm.REASON_FIELDS:
             continue
         theirs = _display(saved, name, saved.initial.get(name))
         yours = _display(

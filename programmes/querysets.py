@@ -80,3 +80,10 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(
             Q(title__icontains=text) | Q(ref__iexact=text) | Q(lead_text__icontains=text)
         )
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    def standing(self) -> StatusUpdateQuerySet:
+        """Updates not struck out as entered in error: the only ones reports and the
+        milestone's current status read."""
+        return self.filter(struck_at__isnull=True)

@@ -91,7 +91,7 @@ CHANGE_COLUMNS = [
     Column("ref", lambda c: c.milestone.ref),
     Column("title", lambda c: c.milestone.title),
     Column("workstream", lambda c: str(c.milestone.workstream)),
-    Column("changes", lambda c: "; ".join(board_reports.CHANGE_LABELS[k] for k in c.kinds)),
+    Column("changes", lambda c: "; ".join(c.labels)),
     Column("rating_before", lambda c: c.before.rating_label),
     Column("rating_after", lambda c: c.after.rating_label),
     Column("end_before", lambda c: c.before.end),

@@ -7,12 +7,14 @@ rule in SQL (`programmes.querysets`), it says so and points back here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+
+from django.utils.timezone import localtime
 
 from integration.dates import today
 from metrics.periods import Period
-from programmes.choices import RATING_SEVERITY, Rating
+from programmes.choices import RATING_SEVERITY, RATINGS_WITHOUT_RECOVERY, Rating
 
 if TYPE_CHECKING:
     from programmes.models import Milestone, Programme
@@ -101,6 +103,17 @@ def direction(now: str, before: str) -> str:
     if severity(now) > severity(before):
         return "worse"
     return "better" if severity(now) < severity(before) else "same"
+
+
+def carries_recovery(rating: str) -> bool:
+    """Whether an update with this rating keeps a cause and path to green: a Green or Complete
+    milestone has nothing to recover from, so last month's cause must not linger on it."""
+    return rating not in RATINGS_WITHOUT_RECOVERY
+
+
+def struck_text(struck_at: datetime, by: str, reason: str) -> str:
+    """How a struck-out status update says so, in words (never by strikethrough alone)."""
+    return f"Struck out on {localtime(struck_at):%-d %b %Y} by {by}: {reason}"
 
 
 def leads_text(milestone: Milestone) -> str:

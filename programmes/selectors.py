@@ -191,7 +191,7 @@ def milestone_detail(programme: Programme, pk: int) -> Milestone:
             ),
             Prefetch(
                 "status_updates",
-                queryset=StatusUpdate.objects.select_related("author").order_by(
+                queryset=StatusUpdate.objects.select_related("author", "struck_by").order_by(
                     "-as_of", "-recorded_at", "-id"
                 ),
                 to_attr="status_history",
@@ -202,5 +202,6 @@ def milestone_detail(programme: Programme, pk: int) -> Milestone:
 
 
 def latest_status(milestone: Milestone) -> StatusUpdate | None:
-    """The newest status update (by as-of date, then time recorded), for pre-filling forms."""
-    return milestone.status_updates.order_by("-as_of", "-recorded_at", "-id").first()
+    """The newest status update still standing (by as-of date, then time recorded), for
+    pre-filling forms."""
+    return StatusUpdate.objects.standing().filter(milestone=milestone).first()

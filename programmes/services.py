@@ -1,12 +1,14 @@
 """Every multi-step write to programme plans. Views and commands call these only."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from integration.dates import today
@@ -16,6 +18,7 @@ from programmes import rules
 from programmes.choices import (
     RATINGS_NEEDING_RECOVERY,
     SCALE_RATINGS,
+    BaselineChange,
     Rating,
     RatingScale,
     StatusSource,
@@ -24,13 +27,24 @@ from programmes.choices import (
 from programmes.models import (
     BaselineRevision,
     FrameworkCode,
+    GovernanceBody,
     MetricLink,
     Milestone,
+    MilestoneReference,
     Person,
     Programme,
     StatusUpdate,
     Workstream,
 )
+
+
+def _set_change_reason(obj: Model, reason: str, user: User | None = None) -> None:
+    """The reason (and, outside a request, the user) simple-history writes on the next history
+    rows of `obj`: its documented `_change_reason` and `_history_user` attributes, which the
+    model classes do not declare."""
+    obj._change_reason = reason  # type: ignore[attr-defined]
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
 
 
 def status_validate(
@@ -73,13 +87,13 @@ def status_validate(
 
 
 def _status_denormalise(
-    *, milestone: Milestone, update: StatusUpdate, completed_on: date | None
+    *, milestone: Milestone, update: StatusUpdate | None, completed_on: date | None
 ) -> None:
-    """Copy the newest status onto the milestone, for fast lists."""
-    milestone.rating = update.rating
-    milestone.forecast_end = update.forecast_end
-    milestone.status_as_of = update.as_of
-    if update.rating == Rating.COMPLETE:
+    """Copy the newest status onto the milestone, for fast lists (none left: not rated)."""
+    milestone.rating = update.rating if update else Rating.NOT_RATED
+    milestone.forecast_end = update.forecast_end if update else None
+    milestone.status_as_of = update.as_of if update else None
+    if update is not None and update.rating == Rating.COMPLETE:
         milestone.completed_on = completed_on or milestone.completed_on or update.as_of
     else:
         milestone.completed_on = None  # reopened: a newer status says it is not done
@@ -95,6 +109,18 @@ def _status_denormalise(
             "updated_at",
         ]
     )
+
+
+def _milestone_locked(milestone: Milestone) -> Milestone:
+    """The milestone re-read inside the caller's transaction with its row locked, so
+    concurrent status writes queue up: each sees the one before and every version counts."""
+    return Milestone.objects.select_for_update().select_related("programme").get(pk=milestone.pk)
+
+
+def _refresh_from(milestone: Milestone, current: Milestone) -> None:
+    """Give the caller's object the values just saved, as if it had been reloaded."""
+    for name in ("rating", "forecast_end", "status_as_of", "completed_on", "version"):
+        setattr(milestone, name, getattr(current, name))
 
 
 @transaction.atomic
@@ -118,10 +144,13 @@ def status_record(
 
     Raises ValidationError (with a dict of field messages) when a rule is broken. The
     milestone's current values change only if this update is the newest by `as_of`, so an
-    import of an older plan lands in history without overwriting today's status.
+    import of an older plan lands in history without overwriting today's status. The
+    milestone row is locked first, so the current rating is always the newest history row's.
+    A Green or Complete update carries no cause or path to green (`rules.carries_recovery`).
     """
+    current = _milestone_locked(milestone)
     errors = status_validate(
-        milestone=milestone,
+        milestone=current,
         rating=rating,
         cause=cause,
         path_to_green=path_to_green,
@@ -130,8 +159,10 @@ def status_record(
     )
     if errors:
         raise ValidationError(errors)
+    if not rules.carries_recovery(rating):
+        cause = path_to_green = ""
     update = StatusUpdate.objects.create(
-        milestone=milestone,
+        milestone=current,
         rating=rating,
         rating_raw=rating_raw,
         narrative=narrative,
@@ -144,8 +175,30 @@ def status_record(
         author_name=author_name or display_name(author),
         source=source,
     )
-    if milestone.status_as_of is None or as_of >= milestone.status_as_of:
-        _status_denormalise(milestone=milestone, update=update, completed_on=completed_on)
+    if current.status_as_of is None or as_of >= current.status_as_of:
+        _status_denormalise(milestone=current, update=update, completed_on=completed_on)
+        _refresh_from(milestone, current)
+    return update
+
+
+@transaction.atomic
+def status_strike(*, update: StatusUpdate, user: User, reason: str) -> StatusUpdate:
+    """Strike out a status update entered in error: kept, marked with who, when and why, and
+    ignored from then on; the milestone's current status is recomputed from the newest update
+    that still stands. Raises ValidationError without a reason or when already struck."""
+    milestone = _milestone_locked(update.milestone)
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.is_struck:
+        raise ValidationError({"reason": ["This update has already been struck out"]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Enter why this update is being struck out"]})
+    update.struck_at = timezone.now()
+    update.struck_by = user
+    update.struck_reason = reason.strip()
+    _set_change_reason(update, f"Struck out: {update.struck_reason}")
+    update.save(update_fields=sorted(StatusUpdate.STRIKE_FIELDS))
+    standing = StatusUpdate.objects.standing().filter(milestone=milestone).first()
+    _status_denormalise(milestone=milestone, update=standing, completed_on=None)
     return update
 
 
@@ -230,7 +283,7 @@ def milestone_create(
         **values,
     )
     milestone.leads.set(leads)
-    milestone.references.set(references)
+    _references_set(milestone, references, reason="")
     return milestone
 
 
@@ -242,22 +295,85 @@ BASELINE_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class BaselineReason:
+    """Why a milestone's baseline dates move: a re-baseline a governance body approved
+    (optionally on a date), or a correction of dates entered wrongly (saying what was wrong)."""
+
+    kind: str
+    reason: str = ""
+    approved_by: GovernanceBody | None = None
+    approved_on: date | None = None
+
+    def errors(self) -> dict[str, list[str]]:
+        if self.kind == BaselineChange.REBASELINE and self.approved_by is None:
+            return {"approved_by": ["Choose the governance body that approved the re-baseline"]}
+        if self.kind == BaselineChange.CORRECTION and not self.reason.strip():
+            return {"baseline_reason": ["Enter what was wrong with the dates"]}
+        if self.kind not in (BaselineChange.REBASELINE, BaselineChange.CORRECTION):
+            return {"baseline_change": [BASELINE_REASON_MISSING]}
+        return {}
+
+    def summary(self) -> str:
+        """In words, for the milestone's history: "Re-baselined, approved by HWB on …"."""
+        if self.kind == BaselineChange.CORRECTION:
+            return f"Dates corrected: {self.reason.strip()}"
+        approved = f"Re-baselined, approved by {self.approved_by}"
+        if self.approved_on:
+            approved += f" on {self.approved_on:%-d %b %Y}"
+        return f"{approved}: {self.reason.strip()}" if self.reason.strip() else approved
+
+
+BASELINE_REASON_MISSING = (
+    "Say why the dates change: a re-baseline approved by a governance body, or a correction"
+)
+
+
+def baseline_moves(milestone: Milestone, new_values: dict[str, Any]) -> bool:
+    """Whether `new_values` move the milestone's baseline dates (or their precision)."""
+    return any(
+        new_values.get(name, getattr(milestone, name)) != getattr(milestone, name)
+        for name in BASELINE_FIELDS
+    )
+
+
 def baseline_revision_record(
-    *, milestone: Milestone, new_values: dict[str, Any], changed_on: date
+    *,
+    milestone: Milestone,
+    new_values: dict[str, Any],
+    changed_on: date,
+    why: BaselineReason | None = None,
+    recorded_by: User | None = None,
 ) -> bool:
     """Keep the milestone's baseline as it stood before `new_values` take effect on
-    `changed_on`; call it before saving. Returns whether the baseline changed."""
-    unchanged = (
-        new_values.get(f, getattr(milestone, f)) == getattr(milestone, f) for f in BASELINE_FIELDS
-    )
-    if all(unchanged):
+    `changed_on`, with the new dates and why (no `why`: a plan import moved them); call it
+    before saving. Returns whether the baseline changed."""
+    if not baseline_moves(milestone, new_values):
         return False
     BaselineRevision.objects.create(
         milestone=milestone,
         changed_on=changed_on,
+        new_baseline_start=new_values.get("baseline_start", milestone.baseline_start),
+        new_baseline_end=new_values.get("baseline_end", milestone.baseline_end),
+        kind=why.kind if why else BaselineChange.IMPORT,
+        reason=why.reason.strip() if why else "",
+        approved_by=why.approved_by if why else None,
+        approved_on=why.approved_on if why else None,
+        recorded_by=recorded_by,
         **{field: getattr(milestone, field) for field in BASELINE_FIELDS},
     )
     return True
+
+
+def _milestone_reason_check(
+    milestone: Milestone, values: dict[str, Any], why: BaselineReason | None
+) -> None:
+    """Moving baseline dates needs a reason (`BaselineReason`); other edits do not."""
+    if not baseline_moves(milestone, values):
+        return
+    errors = why.errors() if why else {"baseline_change": [BASELINE_REASON_MISSING]}
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -268,28 +384,58 @@ def milestone_update(
     values: dict[str, Any],
     leads: Iterable[Person] = (),
     references: Iterable[FrameworkCode] = (),
+    user: User | None = None,
+    change_reason: str = "",
+    baseline_reason: BaselineReason | None = None,
 ) -> Milestone:
     """Save an edit unless someone saved in between (then raise MilestoneConflict).
 
-    The row is locked while the version is compared, so two editors cannot both win.
-    References kept from an import keep their raw text and correction flag.
+    The row is locked while the version is compared, so two editors cannot both win. Moving
+    the baseline dates needs `baseline_reason` and is kept as a BaselineRevision taking effect
+    on the programme's reporting date; `change_reason` (else the baseline reason) is the
+    reason on every history row the edit writes. References kept from an import keep their
+    raw text and correction flag.
     """
     current = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if expected_version is None or current.version != expected_version:
         raise MilestoneConflict(current)
     _milestone_check(programme=current.programme, values=values, milestone=current)
-    baseline_revision_record(
+    _milestone_reason_check(current, values, baseline_reason)
+    moved = baseline_revision_record(
         milestone=current,
         new_values=values,
         changed_on=rules.reporting_date(current.programme),
+        why=baseline_reason,
+        recorded_by=user,
     )
     for name, value in values.items():
         setattr(current, name, value)
     current.version += 1
+    reason = change_reason.strip()
+    if moved and baseline_reason is not None:
+        reason = "; ".join(filter(None, [baseline_reason.summary(), reason]))
+    _set_change_reason(current, reason, user)
     current.save(update_fields=[*values, "version", "updated_at"])
     current.leads.set(leads)
-    current.references.set(references)
+    _references_set(current, references, reason=reason, user=user)
     return current
+
+
+def _references_set(
+    milestone: Milestone, codes: Iterable[FrameworkCode], *, reason: str, user: User | None = None
+) -> None:
+    """Link exactly `codes`, one row at a time so each link added or removed is in the audit
+    history with the edit's reason (a bulk `set()` would leave additions unrecorded)."""
+    wanted = {code.pk: code for code in codes}
+    for link in milestone.milestonereference_set.exclude(code_id__in=wanted):
+        _set_change_reason(link, reason, user)
+        link.delete()
+    kept = set(milestone.milestonereference_set.values_list("code_id", flat=True))
+    for code_id, code in wanted.items():
+        if code_id not in kept:
+            link = MilestoneReference(milestone=milestone, code=code)
+            _set_change_reason(link, reason, user)
+            link.save()
 
 
 def programme_reporting_date_set(*, programme: Programme, reporting_date: date) -> Programme:

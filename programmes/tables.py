@@ -489,6 +489,14 @@ class StatusHistoryTable(CaptionedTable):
         return plan_date_text(record.as_of)
 
     def render_rating(self, record: StatusUpdate) -> str:
+        if record.struck_at is not None:  # said in words, not by the strikethrough alone
+            return format_html(
+                '<del>{}</del><br><span class="govuk-body-s">{}</span>',
+                _tag(record.rating),
+                rules.struck_text(
+                    record.struck_at, display_name(record.struck_by), record.struck_reason
+                ),
+            )
         if record.rating_raw:
             return format_html(
                 '{}<br><span class="govuk-body-s">Imported as “{}”</span>',

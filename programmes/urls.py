@@ -37,4 +37,9 @@ urlpatterns = [
     path("<slug:slug>/milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
     path("<slug:slug>/milestones/<int:pk>/row/", views.milestone_row, name="milestone_row"),
     path("<slug:slug>/milestones/<int:pk>/status/", views.status_update, name="status_update"),
+    path(
+        "<slug:slug>/milestones/<int:pk>/status/<int:update_pk>/strike/",
+        views.status_strike,
+        name="status_strike",
+    ),
 ]

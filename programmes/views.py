@@ -21,14 +21,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from integration.access import plan_editors
+from integration.access import plan_editors, requires
 from integration.exports import export_if_requested
-from integration.roles import can_edit_plans
+from integration.roles import can_edit_plans, is_administrator
 from programmes import pages, rules, selectors, services
 from programmes.choices import rating_label
 from programmes.filtersets import MilestoneFilterSet
-from programmes.forms import MilestoneForm, StatusUpdateForm
-from programmes.models import Milestone, Programme
+from programmes.forms import MilestoneForm, StatusStrikeForm, StatusUpdateForm
+from programmes.models import Milestone, Programme, StatusUpdate
 from programmes.tables import (
     MILESTONE_EXPORT_COLUMNS,
     MilestoneTable,
@@ -123,6 +123,7 @@ def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "milestone": milestone,
             "as_of": as_of,
             "history_table": StatusHistoryTable(list(getattr(milestone, "status_history", ()))),
+            "can_strike": is_administrator(request.user),
         },
     )
 
@@ -163,7 +164,9 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             services.milestone_update(
                 milestone=milestone,
                 expected_version=form.cleaned_data.get("version"),
+                user=signed_in_user(request),
                 **form.service_kwargs(),
+                **form.reason_kwargs(),
             )
         except services.MilestoneConflict as conflict:
             context = pages.milestone_conflict(programme, form, conflict.current)
@@ -192,6 +195,28 @@ def milestone_row(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _row_response(request, selectors.programme_page(slug), pk)
 
 
+def _status_form(request: HttpRequest, milestone: Milestone) -> StatusUpdateForm:
+    """The status form: bound to a POST that saves; unbound, starting empty of cause and path
+    to green unless the person asked for "Same as last update" (a link, or a button that
+    keeps what they typed)."""
+    # Ids carry the milestone, so an inline form never shares ids with the list's filters or
+    # with another row's open form.
+    auto_id = f"status-{milestone.pk}-%s"
+    if request.method == "POST" and SAME_AS_LAST in request.POST:
+        initial = pages.status_form_copied(milestone, request.POST)
+        return StatusUpdateForm(milestone=milestone, initial=initial, auto_id=auto_id)
+    same_as_last = SAME_AS_LAST in request.GET
+    return StatusUpdateForm(
+        request.POST if request.method == "POST" else None,
+        milestone=milestone,
+        initial=pages.status_form_initial(milestone, same_as_last=same_as_last),
+        auto_id=auto_id,
+    )
+
+
+SAME_AS_LAST = "same_as_last"
+
+
 @require_http_methods(["GET", "POST"])
 @plan_editors
 def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -201,18 +226,11 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         Milestone.objects.filter(programme=programme).select_related("programme", "workstream"),
         pk=pk,
     )
-    # Ids carry the milestone, so an inline form never shares ids with the list's filters or
-    # with another row's open form.
-    form = StatusUpdateForm(
-        request.POST or None,
-        milestone=milestone,
-        initial=pages.status_form_initial(milestone),
-        auto_id=f"status-{milestone.pk}-%s",
-    )
+    form = _status_form(request, milestone)
     # The programme's reporting date is its "now" (today unless a manager set it): an update
     # made before a board is the status for that board's period, so its reports show it.
     status_as_of = rules.reporting_date(programme)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
             update = services.status_record(
                 milestone=milestone,
@@ -223,16 +241,7 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            message = (
-                f"Status of {milestone.ref or milestone.title[:40]} recorded as "
-                f"{rating_label(update.rating)}."
-            )
-            if _is_htmx(request):
-                response = _row_response(request, programme, milestone.pk)
-                response["HX-Trigger"] = json.dumps({"statusRecorded": {"message": message}})
-                return response
-            messages.success(request, message)
-            return redirect("programmes:milestone_detail", programme.slug, milestone.pk)
+            return _status_recorded(request, programme, milestone, update)
     context = {
         "programme": programme,
         "milestone": milestone,
@@ -241,8 +250,51 @@ def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "cancel": reverse("programmes:milestone_row", args=[programme.slug, milestone.pk]),
         "colspan": len(MilestoneTable([], programme=programme, can_edit=True).columns),
         "status_as_of": status_as_of,
+        **pages.status_form_context(milestone),
     }
     if _is_htmx(request):
         # 200 even with errors, so htmx swaps the form (with its error summary) into the row.
         return render(request, "programmes/includes/status_form_row.html", context)
     return render(request, "programmes/status_update.html", context)
+
+
+def _status_recorded(
+    request: HttpRequest, programme: Programme, milestone: Milestone, update: StatusUpdate
+) -> HttpResponse:
+    message = (
+        f"Status of {milestone.ref or milestone.title[:40]} recorded as "
+        f"{rating_label(update.rating)}."
+    )
+    if _is_htmx(request):
+        response = _row_response(request, programme, milestone.pk)
+        response["HX-Trigger"] = json.dumps({"statusRecorded": {"message": message}})
+        return response
+    messages.success(request, message)
+    return redirect("programmes:milestone_detail", programme.slug, milestone.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(is_administrator, message="Only administrators can strike out a status update.")
+def status_strike(request: HttpRequest, slug: str, pk: int, update_pk: int) -> HttpResponse:
+    """Strike out a status update entered in error: kept and shown struck through, never
+    deleted; the milestone's current status comes from the newest update still standing."""
+    programme = selectors.programme_page(slug)
+    update = get_object_or_404(
+        StatusUpdate.objects.select_related("milestone"),
+        pk=update_pk,
+        milestone_id=pk,
+        milestone__programme=programme,
+    )
+    form = StatusStrikeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.status_strike(
+                update=update, user=signed_in_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The update as at {update.as_of:%-d %B %Y} is struck out.")
+            return redirect("programmes:milestone_detail", programme.slug, pk)
+    context = {"programme": programme, "milestone": update.milestone, "update": update}
+    return render(request, "programmes/status_strike.html", {**context, "form": form})

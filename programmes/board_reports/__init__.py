@@ -26,6 +26,7 @@ from programmes.board_reports.exceptions import (
     exception_report,
 )
 from programmes.board_reports.history import StatusAsOf, baseline_as_of, milestones_as_of
+from programmes.board_reports.plan_changes import PLAN_CHANGE_LABELS, PlanChange
 from programmes.board_reports.worklist import (
     ProgrammeSummary,
     ProgrammeWorklist,
@@ -36,6 +37,7 @@ from programmes.board_reports.worklist import (
 
 __all__ = [
     "CHANGE_LABELS",
+    "PLAN_CHANGE_LABELS",
     "REASON_LABELS",
     "REASON_NO_END_DATE",
     "REASON_OVERDUE",
@@ -49,6 +51,7 @@ __all__ = [
     "ExceptionRow",
     "FrameworkCoverage",
     "MilestoneChange",
+    "PlanChange",
     "ProgrammeSummary",
     "ProgrammeWorklist",
     "StatusAsOf",

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import difflib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.safestring import SafeString, mark_safe
 
 from programmes.board_reports.history import StatusAsOf, complete_on, in_plan_on, milestones_as_of
+from programmes.board_reports.plan_changes import (
+    BASELINE,
+    CORRECTED,
+    PLAN_CHANGE_LABELS,
+    REBASELINED,
+    PlanChange,
+    plan_changes_between,
+)
 from programmes.models import Milestone, Programme
 
 
@@ -49,10 +57,23 @@ class MilestoneChange:
     after: StatusAsOf
     kinds: list[str]
     slippage_days: int | None = None
+    # Re-baselined, corrected, retitled, re-led, re-governed: each with who and why.
+    plan_changes: list[PlanChange] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
-        return [CHANGE_LABELS[kind] for kind in self.kinds]
+        """What changed, in words: the plan's changes first, then the status's. A moved end
+        that a baseline change explains is not called a forecast change."""
+        explained = self.before.forecast_end == self.after.forecast_end and any(
+            change.kind in (REBASELINED, CORRECTED, BASELINE) for change in self.plan_changes
+        )
+        return [change.text for change in self.plan_changes] + [
+            CHANGE_LABELS[kind] for kind in self.kinds if not (kind == "date" and explained)
+        ]
+
+    @property
+    def plan_kinds(self) -> set[str]:
+        return {change.kind for change in self.plan_changes}
 
     @property
     def narrative_diff(self) -> SafeString:
@@ -81,12 +102,13 @@ class ChangesReport:
     changes: list[MilestoneChange]
 
     def of_kind(self, kind: str) -> list[MilestoneChange]:
-        return [change for change in self.changes if kind in change.kinds]
+        return [c for c in self.changes if kind in c.kinds or kind in c.plan_kinds]
 
     @property
     def summary(self) -> list[tuple[str, int]]:
         """(kind of change, number of milestones), every kind shown."""
-        return [(label, len(self.of_kind(kind))) for kind, label in CHANGE_LABELS.items()]
+        labels = CHANGE_LABELS | PLAN_CHANGE_LABELS
+        return [(label, len(self.of_kind(kind))) for kind, label in labels.items()]
 
 
 def _change_kinds(
@@ -113,14 +135,19 @@ def _change_kinds(
 
 
 def changes_between(programme: Programme, *, since: date, until: date) -> ChangesReport:
-    """Rating, date and narrative changes, and milestones added, completed or removed."""
+    """Rating, date and narrative changes, milestones added, completed or removed, and changes
+    to the plan (baselines, titles, leads, governance bodies, cross-references) with who and
+    why. Each milestone is shown as it stood at `until`."""
     milestones, statuses = milestones_as_of(programme, days={"since": since, "until": until})
+    plan_changes = plan_changes_between(milestones, since=since, until=until)
     changes = []
     for milestone in milestones:
         before, after = statuses[milestone.id]["since"], statuses[milestone.id]["until"]
         kinds = _change_kinds(milestone, before, after, since, until)
-        if not kinds:
+        planned = plan_changes.get(milestone.id, [])
+        if not kinds and not planned:
             continue
         slippage = (after.end - before.end).days if before.end and after.end else None
-        changes.append(MilestoneChange(milestone, before, after, kinds, slippage))
+        shown = after.milestone(milestone)
+        changes.append(MilestoneChange(shown, before, after, kinds, slippage, planned))
     return ChangesReport(programme=programme, since=since, until=until, changes=changes)

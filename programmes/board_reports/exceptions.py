@@ -139,7 +139,9 @@ def exception_report(
             continue
         counts.update(reasons)
         group = groups.setdefault(milestone.workstream_id, WorkstreamGroup(milestone.workstream))
-        group.rows.append(ExceptionRow(milestone, now, before, reasons, days_overdue, end))
+        # Shown with its title, leads and governance body as they stood on the date.
+        shown = now.milestone(milestone)
+        group.rows.append(ExceptionRow(shown, now, before, reasons, days_overdue, end))
     return ExceptionReport(
         programme=programme,
         as_of=as_of,

@@ -10,10 +10,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from programmes import rules
+from programmes.board_reports.plan_history import (
+    PlanAsOf,
+    history_row_id,
+    milestone_as_shown,
+    plans_as_of,
+)
 from programmes.choices import DatePrecision, Rating, rating_label
 from programmes.models import BaselineRevision, GovernanceBody, Milestone, Programme, StatusUpdate
 from programmes.services import BASELINE_FIELDS
@@ -48,6 +55,8 @@ class StatusAsOf:
     baseline_start_precision: str = DatePrecision.BLANK
     baseline_end: date | None = None
     baseline_end_precision: str = DatePrecision.BLANK
+    # Title, leads, governance body and cross-references then (None: as they are now).
+    plan: PlanAsOf | None = None
 
     @property
     def rating_label(self) -> str:
@@ -58,15 +67,24 @@ class StatusAsOf:
         """The date it was expected to finish then (`rules.effective_end`)."""
         return rules.effective_end(self.forecast_end, self.baseline_end)
 
+    def milestone(self, milestone: Milestone) -> Milestone:
+        """The milestone as the plan described it then (`plan_history.milestone_as_shown`)."""
+        return milestone if self.plan is None else milestone_as_shown(milestone, self.plan)
+
     @classmethod
     def build(
-        cls, update: StatusUpdate | None, baseline: Milestone | BaselineRevision
+        cls,
+        update: StatusUpdate | None,
+        baseline: Milestone | BaselineRevision,
+        plan: PlanAsOf | None = None,
     ) -> StatusAsOf:
-        """From the newest status update then (if any) and the baseline in force then."""
-        dates = {field: getattr(baseline, field) for field in BASELINE_FIELDS}
+        """From the newest status update then (if any), the baseline in force then and the
+        plan's facts then."""
+        dates: dict[str, Any] = {field: getattr(baseline, field) for field in BASELINE_FIELDS}
         if update is None:
-            return cls(**dates)
+            return cls(plan=plan, **dates)
         return cls(
+            plan=plan,
             rating=update.rating,
             forecast_end=update.forecast_end,
             narrative=update.narrative,
@@ -89,9 +107,16 @@ def baseline_as_of(milestone: Milestone, day: date) -> Milestone | BaselineRevis
     return milestone
 
 
+def _baseline_revisions() -> Prefetch:
+    """Oldest change first (`baseline_as_of`), with who recorded each and which body approved."""
+    revisions = BaselineRevision.objects.select_related("approved_by", "recorded_by")
+    return Prefetch("baseline_revisions", queryset=revisions.order_by("changed_on", "id"))
+
+
 def _latest_update_id(day: date) -> Subquery:
     return Subquery(
-        StatusUpdate.objects.filter(milestone=OuterRef("pk"), as_of__lte=day)
+        StatusUpdate.objects.standing()
+        .filter(milestone=OuterRef("pk"), as_of__lte=day)
         .order_by("-as_of", "-recorded_at", "-id")
         .values("id")[:1]
     )
@@ -107,28 +132,38 @@ def milestones_as_of(
     """Milestones in the plan on any of `days`, with their status on each named day.
 
     Returns the milestones (workstream, SROs, leads and governance body loaded) and, per
-    milestone id, {day name: StatusAsOf}. Three queries for the milestones and their
-    relations, one for all the status rows needed.
+    milestone id, {day name: StatusAsOf}, whose `plan` holds the title, leads, governance body
+    and cross-references of that day. With `body`, only milestones reporting to it or a body
+    below it on the latest of the days. A fixed number of queries: four for the milestones and
+    their relations, one for the status rows, and up to three for the plan's history
+    (`plan_history.plans_as_of`).
     """
     earliest, latest = min(days.values()), max(days.values())
     query = Milestone.objects.filter(programme=programme, added_on__lte=latest).filter(
         Q(removed_on__isnull=True) | Q(removed_on__gt=earliest)
     )
-    if body is not None:
-        query = query.filter(governance_body_id__in=body_and_reporting_bodies(body))
     if workstream_ids:
         query = query.filter(workstream_id__in=workstream_ids)
+    annotations = {f"status_{name}": _latest_update_id(d) for name, d in days.items()}
+    annotations |= {f"history_{name}": history_row_id(d) for name, d in days.items()}
     milestones = list(
-        query.annotate(**{f"status_{name}": _latest_update_id(d) for name, d in days.items()})
+        query.annotate(**annotations)
         .select_related("workstream", "governance_body")
-        .prefetch_related("leads", "baseline_revisions", Prefetch("workstream__sros"))
+        .prefetch_related("leads", _baseline_revisions(), Prefetch("workstream__sros"))
         .order_by("workstream__position", "workstream__number", "position", "id")
     )
+    plans = plans_as_of(milestones, days)
+    if body is not None:
+        bodies = body_and_reporting_bodies(body)
+        last = max(days, key=lambda name: days[name])
+        milestones = [m for m in milestones if plans[m.id][last].governance_body_id in bodies]
     wanted = {getattr(m, f"status_{name}") for m in milestones for name in days} - {None}
     updates = StatusUpdate.objects.in_bulk(wanted)
     statuses = {
         m.id: {
-            name: StatusAsOf.build(updates.get(getattr(m, f"status_{name}")), baseline_as_of(m, d))
+            name: StatusAsOf.build(
+                updates.get(getattr(m, f"status_{name}")), baseline_as_of(m, d), plans[m.id][name]
+            )
             for name, d in days.items()
         }
         for m in milestones

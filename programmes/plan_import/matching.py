@@ -321,9 +321,11 @@ def milestones_load(programme: Programme) -> list[Milestone]:
 def statuses_in_force(programme: Programme, as_of: date) -> dict[int, StatusUpdate]:
     """Each milestone's status as it stood at `as_of`."""
     in_force: dict[int, StatusUpdate] = {}
-    for update in StatusUpdate.objects.filter(
-        milestone__programme=programme, as_of__lte=as_of
-    ).order_by("milestone_id", "-as_of", "-recorded_at", "-id"):
+    for update in (
+        StatusUpdate.objects.standing()
+        .filter(milestone__programme=programme, as_of__lte=as_of)
+        .order_by("milestone_id", "-as_of", "-recorded_at", "-id")
+    ):
         in_force.setdefault(update.milestone_id, update)
     return in_force
 

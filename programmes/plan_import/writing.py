@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from integration.findings import Finding
+from programmes import rules
 from programmes.choices import LeadKind, StatusSource
 from programmes.models import (
     GovernanceBody,
@@ -237,7 +238,9 @@ class PlanWriter:
     ) -> list[str]:
         changed: list[str] = []
         if not self.context.older:
-            baseline_revision_record(milestone=milestone, new_values=values, changed_on=self.as_of)
+            baseline_revision_record(
+                milestone=milestone, new_values=values, changed_on=self.as_of, recorded_by=self.user
+            )
             for name, value in values.items():
                 if getattr(milestone, name) != value:
                     setattr(milestone, name, value)
@@ -409,6 +412,8 @@ class PlanWriter:
         ):
             if canon in self.table.headers:
                 compare[attribute] = getattr(p, attribute)
+        if not rules.carries_recovery(p.rating):  # status_record keeps none for Green/Complete
+            compare.update(cause="", path_to_green="")
         in_force = self.in_force.get(milestone.pk)
         return in_force is not None and all(getattr(in_force, k) == v for k, v in compare.items())
 

@@ -292,7 +292,7 @@ def test_coverage_flags_codes_with_only_unresolved_references_and_no_open_milest
 
 def test_a_past_report_shows_the_baseline_end_that_stood_then(workstream):
     """The baseline end moves later on 20 September; a report as at the 10th uses the old one."""
-    from programmes.services import milestone_update
+    from programmes.services import BaselineReason, milestone_update
 
     programme = workstream.programme
     programme.reporting_date = date(2018, 9, 20)
@@ -309,6 +309,7 @@ def test_a_past_report_shows_the_baseline_end_that_stood_then(workstream):
         },
         leads=[],
         references=[],
+        baseline_reason=BaselineReason(kind="correction", reason="Typed wrongly"),
     )
     on_10th = _report(programme, date(2018, 9, 10))
     assert _listed(on_10th) == {"5.1": [board_reports.REASON_OVERDUE]}

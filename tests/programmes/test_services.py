@@ -176,6 +176,36 @@ def test_editing_the_title_keeps_no_baseline_revision_but_moving_the_end_does(mi
         milestone=milestone,
         expected_version=milestone.version,
         values={**values, "baseline_end": date(2019, 6, 30)},
+        baseline_reason=services.BaselineReason(kind="correction", reason="Typed wrongly"),
     )
     [revision] = BaselineRevision.objects.all()
     assert revision.baseline_end == date(2019, 3, 31)  # the end that stood until the edit
+
+
+@pytest.mark.parametrize("rating", [Rating.GREEN, Rating.COMPLETE])
+def test_a_recovered_milestone_does_not_keep_last_months_cause(milestone, rating):
+    _record(milestone, rating=Rating.RED, cause="Vacancies", path_to_green="Recruit")
+    update = _record(milestone, rating=rating, cause="Vacancies", path_to_green="Recruit")
+    assert (update.cause, update.path_to_green) == ("", "")
+
+
+def test_amber_green_may_keep_a_cause(milestone):
+    update = _record(milestone, rating=Rating.AMBER_GREEN, cause="Watching vacancies")
+    assert update.cause == "Watching vacancies"
+
+
+def test_re_importing_a_green_row_with_a_cause_records_no_new_status():
+    from programmes.plan_import import plan_import_apply, plan_import_preview
+
+    programme = ProgrammeFactory(slug="imported")
+    content = (
+        b"Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),Cause\n"
+        b"1. Governance,1.1,Refresh the board,TM,Jul 2018,Dec 2018,G,Old vacancies\n"
+    )
+    for _ in range(2):
+        preview = plan_import_preview(
+            programme=programme, file_name="plan.csv", content=content, as_of=date(2018, 9, 6)
+        )
+        plan_import_apply(plan_import=preview)
+    [update] = StatusUpdate.objects.all()
+    assert update.cause == ""

@@ -37,6 +37,9 @@ def _form_data(ws, **overrides):
         "baseline_start": "Sept 2018",
         "baseline_end": "March 2019",
         "governance_body": "",
+        # Edits that move the dates say why; ignored when the dates stay.
+        "baseline_change": "correction",
+        "baseline_reason": "Typed wrongly",
     }
     data.update(overrides)
     return data

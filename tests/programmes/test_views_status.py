@@ -166,7 +166,7 @@ def test_administrators_may_update_status(admin_client_role, milestone):
 
 def test_the_form_prefills_cause_and_path_from_the_latest_update(pm_client, milestone):
     _post(pm_client, milestone, rating="red", cause="Funding gap", path_to_green="Bid to BCF")
-    html = pm_client.get(_url(milestone)).content.decode()
+    html = pm_client.get(_url(milestone) + "?same_as_last=1").content.decode()
     assert ">Funding gap</textarea>" in html
     assert 'value="red" checked' in html
 
@@ -207,3 +207,37 @@ def test_row_view_returns_the_plain_row_for_cancel(pm_client, milestone):
     html = pm_client.get(url).content.decode()
     assert html.lstrip().startswith("<tr")
     assert "Update status" in html
+
+
+# --- cause and path to green are not carried over unseen ---------------------------------------
+
+
+def test_a_new_update_starts_without_last_months_cause_and_path_to_green(pm_client, milestone):
+    _post(pm_client, milestone, rating="red", cause="Funding gap", path_to_green="Bid to BCF")
+    html = pm_client.get(_url(milestone)).content.decode()
+    assert "Funding gap" not in html and "Bid to BCF" not in html
+    assert 'value="red" checked' in html  # the rating still starts at the current one
+    assert "Same as last update" in html
+
+
+def test_same_as_last_update_copies_cause_and_path_into_the_form_keeping_typed_text(
+    pm_client, milestone
+):
+    _post(pm_client, milestone, rating="red", cause="Funding gap", path_to_green="Bid to BCF")
+    response = _post(
+        pm_client, milestone, rating="amber", narrative="Bid submitted", same_as_last="1"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert ">Funding gap</textarea>" in html and ">Bid to BCF</textarea>" in html
+    assert ">Bid submitted</textarea>" in html and 'value="amber" checked' in html
+    assert "govuk-error-summary" not in html
+    assert StatusUpdate.objects.count() == 1  # copying saves nothing
+
+
+def test_a_green_update_keeps_no_cause_or_path_to_green(pm_client, milestone):
+    _post(pm_client, milestone, rating="red", cause="Funding gap", path_to_green="Bid to BCF")
+    _post(pm_client, milestone, rating="green", cause="Funding gap", path_to_green="Bid to BCF")
+    newest = StatusUpdate.objects.filter(milestone=milestone).first()
+    assert newest.rating == Rating.GREEN
+    assert (newest.cause, newest.path_to_green) == ("", "")
