@@ -67,7 +67,10 @@ def _edit_through_the_views(pm_client, programme, workstream) -> Milestone:
         leads=[sg.pk],
         governance_body=wdg.pk,
         version=milestone.version,
-        reason="Re-baselined by WDG",
+        change_reason="Re-baselined by WDG",
+        baseline_change="rebaseline",
+        approved_by=wdg.pk,
+        baseline_reason="Re-baselined by WDG",
     )
     assert pm_client.post(edit, changed).status_code == 302
     return milestone
