@@ -64,13 +64,14 @@ var/secret_key:
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 # Compiled front end: GOV.UK Frontend SCSS with Arial, its JS and images, htmx, plotly.js.
-var/build/.built: node_modules/.installed $(VENV)/.runtime $(STATIC_SOURCES)
+var/build/.built: node_modules/.installed $(VENV)/.runtime $(STATIC_SOURCES) tools/plotly_css.mjs
 	mkdir -p var/build/css var/build/js var/build/govuk
 	npm run --silent build:css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js var/build/govuk/
 	cp -R node_modules/govuk-frontend/dist/govuk/assets var/build/govuk/
 	cp node_modules/htmx.org/dist/htmx.min.js var/build/js/
 	cp "$(PLOTLY_JS)" var/build/js/plotly.min.js
+	node tools/plotly_css.mjs var/build/js/plotly.min.js var/build/css/plotly.css
 	touch $@
 
 assets: var/build/.built

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from integration.forms import AdminSignInForm
 from integration.roles import is_administrator
 
 
@@ -8,6 +9,8 @@ class AdministratorsAdminSite(admin.AdminSite):
 
     site_header = "Integration tracker administration"
     site_title = "Integration tracker admin"
+    # Administrators (the role) sign in here too; Django's own form wants is_staff.
+    login_form = AdminSignInForm
 
     def has_permission(self, request) -> bool:
         return is_administrator(request.user)
