@@ -157,7 +157,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out account or address is refused before its password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    "integration.throttling.SignInThrottleBackend",
     "integration.roles.RoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

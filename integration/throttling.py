@@ -5,10 +5,24 @@ calls these two functions.
 """
 
 from datetime import timedelta
+from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+
+class SignInThrottleBackend(AxesStandaloneBackend):
+    """django-axes' gate, first in AUTHENTICATION_BACKENDS: a locked-out account or address is
+    refused before any password is checked. Every sign-in page passes the request; a password
+    checked without one (a script, a test, the shell) is not a web sign-in attempt, so there
+    is nothing to throttle and the next backend decides, where axes itself would raise."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
 
 def client_address(request: HttpRequest) -> str:
