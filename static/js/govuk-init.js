@@ -1,5 +1,7 @@
-// Starts every GOV.UK Frontend component on the page. A module, like govuk-frontend itself;
-// the path is relative to this file, so it holds wherever STATIC_URL points.
-import { initAll } from "../govuk/govuk-frontend.min.js";
+// Starts every GOV.UK Frontend component on the page. The library's (hashed) address comes
+// from the template's {% static %} on this script's data-govuk-frontend attribute.
+const script = document.querySelector("script[data-govuk-frontend]");
 
-initAll();
+import(script.dataset.govukFrontend).then(function (govuk) {
+  govuk.initAll();
+});
