@@ -25,27 +25,37 @@ def run_pip_audit(lock_files: list[str], report: Path) -> subprocess.CompletedPr
     return subprocess.run(command, capture_output=True, text=True, timeout=600)  # nosec B603
 
 
+def verdict(report: dict) -> tuple[list[str], int]:
+    """What to print about a pip-audit JSON report, and the exit status: 1 when any package
+    is vulnerable; packages the service could not answer for are named but pass."""
+    dependencies = report.get("dependencies", [])
+    vulnerable = [d for d in dependencies if d.get("vulns")]
+    skipped = [d for d in dependencies if d.get("skip_reason")]
+    lines = [
+        f"pip-audit: {d['name']} {d['version']} is vulnerable: "
+        + ", ".join(v["id"] for v in d["vulns"])
+        for d in vulnerable
+    ]
+    if skipped:
+        names = ", ".join(sorted(d["name"] for d in skipped))
+        lines.append(f"pip-audit: {len(skipped)} packages could not be audited (offline?): {names}")
+    audited = len(dependencies) - len(skipped)
+    lines.append(f"pip-audit: {audited} packages audited, {len(vulnerable)} vulnerable.")
+    return lines, 1 if vulnerable else 0
+
+
 def main(lock_files: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         report_path = Path(folder) / "audit.json"
         result = run_pip_audit(lock_files, report_path)
         if not report_path.exists() or not report_path.read_text().strip():
             print("pip-audit: the vulnerability service could not be reached; not audited.")
-            print(result.stderr.strip().splitlines()[-1:] or "")
+            print("\n".join(result.stderr.strip().splitlines()[-1:]))
             return 0
         report = json.loads(report_path.read_text())
-    dependencies = report.get("dependencies", [])
-    vulnerable = [d for d in dependencies if d.get("vulns")]
-    skipped = [d for d in dependencies if d.get("skip_reason")]
-    for dependency in vulnerable:
-        ids = ", ".join(v["id"] for v in dependency["vulns"])
-        print(f"pip-audit: {dependency['name']} {dependency['version']} is vulnerable: {ids}")
-    if skipped:
-        names = ", ".join(sorted(d["name"] for d in skipped))
-        print(f"pip-audit: {len(skipped)} packages could not be audited (offline?): {names}")
-    audited = len(dependencies) - len(skipped)
-    print(f"pip-audit: {audited} packages audited, {len(vulnerable)} vulnerable.")
-    return 1 if vulnerable else 0
+    lines, status = verdict(report)
+    print("\n".join(lines))
+    return status
 
 
 if __name__ == "__main__":

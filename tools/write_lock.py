@@ -5,7 +5,6 @@ import json
 import sys
 from pathlib import Path
 
-
 # The installer itself is the virtual environment's, as `pip freeze` leaves it out too: a lock
 # that pinned pip would replace the pip reading it.
 INSTALLERS = {"pip", "setuptools", "wheel"}
