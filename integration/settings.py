@@ -7,6 +7,7 @@ ImproperlyConfigured naming the variable.
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -209,6 +210,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+
+def _sign_in_provider_origin() -> list[str]:
+    """The organisation sign-in provider (OIDC_ISSUER), where a sign-in form may send people:
+    browsers apply form-action to the redirects that follow a form, too."""
+    issuer = urlsplit(env_str("OIDC_ISSUER").strip())
+    return [f"{issuer.scheme}://{issuer.netloc}"] if issuer.scheme and issuer.netloc else []
+
+
 # Content Security Policy (django-csp 4): scripts and styles only from our own static files.
 # No 'unsafe-inline' and no 'unsafe-eval' (htmx runs with allowEval off, see base.html). The
 # one inline style is the board pack's running header, whose text is the report's title: it
@@ -224,7 +233,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        "form-action": [SELF, *_sign_in_provider_origin()],
         "frame-ancestors": [NONE],
     },
 }

@@ -135,3 +135,10 @@ def test_a_sqlite_database_url_gets_the_same_locking_as_the_default_database(mon
     from_url = project_settings._database()["OPTIONS"]
     assert from_url["transaction_mode"] == default["transaction_mode"] == "IMMEDIATE"
     assert from_url["init_command"] == default["init_command"] == "PRAGMA journal_mode=WAL;"
+
+
+def test_forms_may_lead_only_to_this_site_or_the_organisation_sign_in_provider(monkeypatch):
+    monkeypatch.delenv("OIDC_ISSUER", raising=False)
+    assert project_settings._sign_in_provider_origin() == []
+    monkeypatch.setenv("OIDC_ISSUER", "https://login.microsoftonline.com/tenant-id/v2.0")
+    assert project_settings._sign_in_provider_origin() == ["https://login.microsoftonline.com"]
