@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from integration.models import UserOrganisation
+from integration.forms import AdminSignInForm
 from integration.roles import is_administrator
 
 
@@ -9,6 +10,8 @@ class AdministratorsAdminSite(admin.AdminSite):
 
     site_header = "Integration tracker administration"
     site_title = "Integration tracker admin"
+    # Administrators (the role) sign in here too; Django's own form wants is_staff.
+    login_form = AdminSignInForm
 
     def has_permission(self, request) -> bool:
         return is_administrator(request.user)

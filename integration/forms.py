@@ -10,9 +10,14 @@ described by. Forms declare fields and validation only; they do not style widget
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
+
+from integration.roles import is_administrator
 
 # Widget class -> (GOV.UK class, its error modifier). Checked in order: the first match wins, so
 # subclasses come before their bases (CheckboxSelectMultiple is a RadioSelect, a clearable file
@@ -125,3 +130,22 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+class AdminSignInForm(AdminAuthenticationForm):
+    """The admin site's own sign-in page, open to the Administrator role like the admin itself
+    (`integration.admin`), not only to Django's `is_staff` accounts."""
+
+    error_messages = {
+        **SignInForm.error_messages,
+        "invalid_login": (
+            "Enter a correct username and password for an administrator's account. "
+            "Both are case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user: User) -> None:
+        # Active accounts only, as on the project's sign-in page; then the role, not is_staff.
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not is_administrator(user):
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")

@@ -4,10 +4,13 @@ Every variable is listed in `.env.example` and the README. A malformed value rai
 ImproperlyConfigured naming the variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from integration.env import env_bool, env_choice, env_int, env_list, env_str
@@ -57,6 +60,8 @@ INSTALLED_APPS = [
     "django_filters",
     # Field-level history of every domain model: who, when, what changed (old -> new).
     "simple_history",
+    # Sign-in throttling: failed attempts per account and per address (see "Sign-in" below).
+    "axes",
     "integration",
     "metrics",
     "programmes",
@@ -66,18 +71,25 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A body over the upload limit is refused (413) before it is read or a session looked up.
     "integration.uploads.UploadLimitMiddleware",
+    # Content-Security-Policy on every response (static files included, harmlessly).
+    "csp.middleware.CSPMiddleware",
+    "integration.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's pages and exports are never kept by the browser or a proxy.
+    "integration.middleware.NoStoreForSignedInMiddleware",
     # Every page needs sign-in unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Records the signed-in user on every history row a request writes.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "integration.urls"
@@ -103,17 +115,18 @@ TEMPLATES = [
 FORM_RENDERER = "integration.forms.GovukFormRenderer"
 
 
+# IMMEDIATE transactions and WAL stop "database is locked" under concurrent writes: the
+# default SQLite database and any SQLite DATABASE_URL get them alike.
+_SQLITE_LOCKING = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+
+
 def _database() -> dict[str, Any]:
     url = env_str("DATABASE_URL")
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            # IMMEDIATE transactions and WAL stop "database is locked" under concurrent writes.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL;",
-            },
+            "OPTIONS": dict(_SQLITE_LOCKING),
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
@@ -125,6 +138,8 @@ def _database() -> dict[str, Any]:
         )
     if "postgresql" in config["ENGINE"]:
         config["OPTIONS"] = {**config.get("OPTIONS", {}), **_postgres_timeouts()}
+    elif "sqlite3" in config["ENGINE"]:
+        config["OPTIONS"] = {**_SQLITE_LOCKING, **config.get("OPTIONS", {})}
     return dict(config)
 
 
@@ -144,6 +159,8 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account or address is refused before its password is checked.
+    "integration.throttling.SignInThrottleBackend",
     "integration.roles.RoleBackend",
     # Sign-in with the organisation's account; answers nothing until OIDC_ISSUER is set.
     "integration.oidc.OrganisationBackend",
@@ -198,8 +215,60 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms (htmx ones included) send the token from the page.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _sign_in_provider_origin() -> list[str]:
+    """The organisation sign-in provider (OIDC_ISSUER), where a sign-in form may send people:
+    browsers apply form-action to the redirects that follow a form, too."""
+    issuer = urlsplit(env_str("OIDC_ISSUER").strip())
+    return [f"{issuer.scheme}://{issuer.netloc}"] if issuer.scheme and issuer.netloc else []
+
+
+# Content Security Policy (django-csp 4): scripts and styles only from our own static files.
+# No 'unsafe-inline' and no 'unsafe-eval' (htmx runs with allowEval off, see base.html). The
+# one inline style is the board pack's running header, whose text is the report's title: it
+# carries the per-response nonce (templates/includes/print_header.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        # GOV.UK Frontend draws some icons as data: images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *_sign_in_provider_origin()],
+        "frame-ancestors": [NONE],
+    },
+}
+# Features no page uses, switched off for this site and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a row, that
+# account, and separately that address, is refused for the cool-off time, whatever the
+# password. An administrator unlocks early in the admin (Axes > Access attempts: delete).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "integration.throttling.locked_out"
+AXES_CLIENT_IP_CALLABLE = "integration.throttling.client_address"
+# Sign-in attempts are in the admin; each one need not also be a log line.
+AXES_VERBOSE = False
+# Behind load balancers or reverse proxies, how many of them append to X-Forwarded-For: the
+# address counted is the one the outermost trusted proxy saw. 0 (direct): REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 

@@ -75,7 +75,8 @@ VARIATION_TEXT: dict[str, str] = {
 }
 
 ASSURANCE_TEXT: dict[str, str] = {
-    "pass": "Variation indicates consistently (P)assing the target",
+    # "pass" is the assurance, not a password.
+    "pass": "Variation indicates consistently (P)assing the target",  # nosec B105
     "fail": "Variation indicates consistently (F)ailing the target",
     "hit_or_miss": "Variation indicates inconsistently hitting and missing the target",
 }

@@ -105,7 +105,8 @@ class SummaryRowNode(template.Node):
             '<dd class="govuk-summary-list__value"{}>{}</dd></div>',
             self.key.resolve(context),
             attrs,
-            SafeString(self.body.render(context)),
+            # The body is template output, escaped by the template engine as it rendered.
+            SafeString(self.body.render(context)),  # nosec B703
         )
 
 

@@ -47,7 +47,8 @@ def title_key(title: str) -> str:
 def import_key(number: str, ref: str, title: str) -> str:
     """The stable key of a milestone: workstream number, ref and normalised title."""
     key = title_key(title)
-    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+    # A short fingerprint to tell titles apart, not a security measure.
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]
     return f"{number}|{pp.normalise_text(ref)}|{key[:60]}|{digest}"[:200]
 
 

@@ -62,12 +62,43 @@ def _live_server_db_cleanup(django_db_setup, django_db_blocker, live_server):
         )
 
 
+# Reports every Content Security Policy violation to the console, where `page` collects it;
+# Chromium also logs its own "Refused to ... Content Security Policy" message. Playwright adds
+# this script itself, so the page's policy does not apply to it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Content Security Policy violation: " + event.violatedDirective
+    + " blocked " + (event.blockedURI || "inline code") + " at " + event.sourceFile
+    + ":" + event.lineNumber);
+});
+"""
+
+
+class CspViolations(list):
+    """Console messages about the Content Security Policy, seen while a test ran."""
+
+    def watch(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.append(message.text)
+
+
 @pytest.fixture
-def page(chromium, live_server, _live_server_db_cleanup):
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+@pytest.fixture
+def page(chromium, live_server, _live_server_db_cleanup, csp_violations, request):
     context = chromium.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    page.on("console", csp_violations.watch)
     yield page
     context.close()
+    # Every browser test runs with the real policy on: a page that breaks it fails the test
+    # (unless the test provokes a violation on purpose and says so).
+    if csp_violations and "csp_violation_expected" not in request.keywords:
+        pytest.fail("Content Security Policy violations:\n" + "\n".join(csp_violations))
 
 
 def sign_in(page, username: str, password: str) -> None:
