@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from integration.models import UserOrganisation
 from integration.forms import AdminSignInForm
+from integration.models import UserOrganisation
 from integration.roles import is_administrator
 
 
