@@ -39,7 +39,7 @@ class PandasStage(Staged):
         metrics = sorted({int(m) for m in self.frame["metric_id"].unique()})
         areas = sorted({int(a) for a in self.frame["area_id"].unique()})
         sql = (
-            f"SELECT {', '.join(columns)} FROM {OBSERVATION} "
+            f"SELECT {', '.join(columns)} FROM {OBSERVATION} "  # nosec B608 - table names from our models, values as parameters
             f"WHERE metric_id IN ({', '.join(['%s'] * len(metrics))}) "
             f"AND area_id IN ({', '.join(['%s'] * len(areas))})"
         )
@@ -128,7 +128,7 @@ class PandasStage(Staged):
         new = merged[~found]
         with self.connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
+                f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "  # nosec B608 - table names from our models, values as parameters
                 "note, upload_id, replaced_by_id, replaced_at, by_revert) VALUES (%s, %s, %s, "
                 "%s, %s, %s, %s, %s, %s, %s)",
                 [
@@ -148,12 +148,12 @@ class PandasStage(Staged):
                 ],
             )
             cursor.executemany(
-                f"UPDATE {OBSERVATION} SET value = %s, numerator = %s, denominator = %s, "
+                f"UPDATE {OBSERVATION} SET value = %s, numerator = %s, denominator = %s, "  # nosec B608 - table names from our models, values as parameters
                 "status = %s, note = %s, upload_id = %s, updated_at = %s WHERE id = %s",
                 [(*_data(r), upload_id, stamp, int(r.id)) for r in old.itertuples()],
             )
             cursor.executemany(
-                f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "
+                f"INSERT INTO {OBSERVATION} ({', '.join(COLUMNS)}, upload_id, updated_at) "  # nosec B608 - table names from our models, values as parameters
                 f"VALUES ({', '.join(['%s'] * (len(COLUMNS) + 2))})",
                 [
                     (

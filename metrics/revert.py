@@ -105,7 +105,7 @@ def _restore(upload: Upload, now: Any) -> int:
     the value from before the upload. Returns how many values went back."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "
+            f"INSERT INTO {REVISION} (observation_id, value, numerator, denominator, status, "  # nosec B608 - table names from our models, values as parameters
             f"note, upload_id, replaced_by_id, replaced_at, by_revert) "
             f"SELECT o.id, o.value, o.numerator, o.denominator, o.status, o.note, o.upload_id, "
             f"%s, %s, %s FROM {OBSERVATION} o WHERE o.upload_id = %s AND EXISTS (SELECT 1 "
@@ -127,11 +127,11 @@ def _withdraw(upload: Upload) -> int:
     its kept file still say what they were."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {REVISION} WHERE observation_id IN "
+            f"DELETE FROM {REVISION} WHERE observation_id IN "  # nosec B608 - table names from our models, values as parameters
             f"(SELECT id FROM {OBSERVATION} WHERE upload_id = %s)",
             [upload.pk],
         )
-        cursor.execute(f"DELETE FROM {OBSERVATION} WHERE upload_id = %s", [upload.pk])
+        cursor.execute(f"DELETE FROM {OBSERVATION} WHERE upload_id = %s", [upload.pk])  # nosec B608 - table names from our models, values as parameters
         return cursor.rowcount
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from programmes.board_reports.exceptions import ExceptionRow, WorkstreamGroup
 
 _HIDDEN_CAPTION = "govuk-table__caption govuk-visually-hidden"
-_CHANGED_TO = mark_safe(  # noqa: S308 - constant markup
+_CHANGED_TO = mark_safe(  # nosec B308 B703 - constant markup
     '<span aria-hidden="true">&#8594;</span><span class="govuk-visually-hidden"> changed to </span>'
 )
 
@@ -182,7 +182,7 @@ class ExceptionTable(CaptionedTable):
             '{}<p class="govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0">'
             '<span aria-hidden="true">{}</span> {} {}</p>',
             rating_tag(record.status.rating),
-            mark_safe(arrow),  # noqa: S308 - a constant entity
+            mark_safe(arrow),  # nosec B308 B703 - a constant entity
             words,
             record.previous.rating_label,
         )
@@ -310,7 +310,7 @@ class ImportChangeTable(CaptionedTable):
 # --- the coverage matrix -----------------------------------------------------------------------
 
 
-_NONE = mark_safe(  # noqa: S308 - constant markup
+_NONE = mark_safe(  # nosec B308 B703 - constant markup
     '<span class="govuk-visually-hidden">none</span><span aria-hidden="true">–</span>'
 )
 
