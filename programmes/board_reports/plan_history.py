@@ -2,8 +2,9 @@
 they stood at the end of any day in London, read from the audit history (django-simple-history)
 set-based: one query per history table, never one per milestone.
 
-A milestone or cross-reference written in bulk by a plan import has no history row until it
-is next saved; until then its current values are the best record there is, and are used.
+Plan imports write their new milestones and cross-references with their first history rows
+(`plan_import.writing`). A row from before history was kept has none; for it the current values
+are the best record there is, and are used.
 """
 
 from __future__ import annotations

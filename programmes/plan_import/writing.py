@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from simple_history.utils import bulk_create_with_history
 
 from integration.findings import Finding
 from programmes import rules
@@ -264,9 +266,12 @@ class PlanWriter:
         """Insert the new milestones, their leads and links in bulk, then record statuses."""
         if not self.pending:
             return
-        Milestone.objects.bulk_create([m for _, m, _ in self.pending], batch_size=500)
+        # In bulk, with their first history rows (and those rows' leads), so as-at reports and
+        # the audit trail know what the import created, and when, from the start.
+        created = [m for _, m, _ in self.pending]
+        bulk_create_with_history(created, Milestone, batch_size=500, **self._history)
         through = Milestone.leads.through
-        through.objects.bulk_create(
+        links = through.objects.bulk_create(
             [
                 through(milestone_id=m.pk, person_id=person.pk)
                 for _, m, people in self.pending
@@ -274,11 +279,47 @@ class PlanWriter:
             ],
             batch_size=1000,
         )
+        self._creation_leads_record(created, links)
         for p, m, _ in self.pending:
             self._references(p, m, created=True)
-        MilestoneReference.objects.bulk_create(self.new_references, batch_size=1000)
+        bulk_create_with_history(
+            self.new_references, MilestoneReference, batch_size=1000, **self._history
+        )
         for p, m, _ in self.pending:
             self._status(p, m, created=True)
+
+    @property
+    def _history(self) -> dict[str, Any]:
+        """Who and why on the history rows of what this import writes in bulk."""
+        return {
+            "default_user": self.user if getattr(self.user, "pk", None) else None,
+            "default_change_reason": "Plan import",
+        }
+
+    @staticmethod
+    def _creation_leads_record(created: list[Milestone], links: list[Any]) -> None:
+        """The leads of each new milestone's first history row (simple-history records a
+        milestone's leads only when it is saved one at a time)."""
+        history: Any = Milestone.history.model
+        first_rows = dict(
+            history.objects.filter(id__in=[m.pk for m in created], history_type="+").values_list(
+                "id", "history_id"
+            )
+        )
+        leads_at: Any = apps.get_model("programmes", "HistoricalMilestone_leads")
+        leads_at.objects.bulk_create(
+            [
+                leads_at(
+                    id=link.pk,
+                    history_id=first_rows[link.milestone_id],
+                    milestone_id=link.milestone_id,
+                    person_id=link.person_id,
+                )
+                for link in links
+                if link.milestone_id in first_rows
+            ],
+            batch_size=1000,
+        )
 
     # -- cross-references ----------------------------------------------------------------------
 
@@ -358,7 +399,7 @@ class PlanWriter:
         if new and created:
             self.new_references.extend(new)  # inserted with the other new rows' links
         elif new:
-            MilestoneReference.objects.bulk_create(new)
+            bulk_create_with_history(new, MilestoneReference, **self._history)
             changed = True
         for code_id, (raw, auto) in desired.items():
             ref = current.get(code_id)

@@ -299,3 +299,47 @@ def test_as_at_reports_read_plan_history_in_a_fixed_number_of_queries(pm_user, b
     with CaptureQueriesContext(connection) as large:
         assert len(build_report(programme)) == 33
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_milestone_created_by_a_plan_import_keeps_its_imported_plan_in_earlier_reports(pm_user):
+    """Plan imports create milestones in bulk; their first history row (with its leads and
+    cross-references) is written too, so an as-at report before a later edit shows the plan as
+    imported, not today's."""
+    from programmes.plan_import import plan_import_apply, plan_import_preview
+    from programmes.reference import frameworks_load
+
+    frameworks_load()
+    programme = ProgrammeFactory(slug="imported", reporting_date=OCT_4)
+    content = (
+        "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),AOI\n"
+        "1 Prevention,1.1,Falls service,SG,Jul 2018,Aug 2018,G,AOI3\n"
+    ).encode()
+    with happened_on(date(2018, 9, 1)):
+        preview = plan_import_preview(
+            programme=programme, file_name="plan.csv", content=content,
+            as_of=date(2018, 9, 1), user=pm_user,
+        )  # fmt: skip
+        plan_import_apply(plan_import=preview, user=pm_user)
+    milestone = Milestone.objects.get(programme=programme, ref="1.1")
+    tm = PersonFactory(name="", initials="TM")
+    with happened_on(date(2018, 9, 20)):
+        milestone_update(
+            milestone=milestone,
+            expected_version=milestone.version,
+            values={"workstream": milestone.workstream, "title": "Falls prevention service"},
+            leads=[tm],
+            references=[],
+            user=pm_user,
+            change_reason="Wider scope",
+        )
+    first = HistoricalMilestone.objects.filter(id=milestone.pk).earliest("history_date")
+    assert first.history_user == pm_user and first.history_change_reason == "Plan import"
+    changes = board_reports.changes_between(programme, since=date(2018, 9, 5), until=OCT_4)
+    [change] = [c for c in changes.changes if c.milestone.ref == "1.1"]
+    assert any(label.startswith("Retitled") for label in change.labels)
+    # Overdue since August, so on the exception report as at 10 September, as imported then.
+    [then] = board_reports.exception_report(programme, as_of=date(2018, 9, 10)).rows
+    assert then.milestone.title == "Falls service"
+    assert [p.initials for p in then.milestone.leads.all()] == ["SG"]
+    [now] = board_reports.exception_report(programme, as_of=date(2018, 9, 21)).rows
+    assert now.milestone.title == "Falls prevention service"
