@@ -19,11 +19,6 @@ UPLOAD = reverse("programmes:plan_import_upload")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def programme():
     frameworks_load()

@@ -311,9 +311,9 @@ def test_a_milestone_created_by_a_plan_import_keeps_its_imported_plan_in_earlier
     frameworks_load()
     programme = ProgrammeFactory(slug="imported", reporting_date=OCT_4)
     content = (
-        "Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),AOI\n"
-        "1 Prevention,1.1,Falls service,SG,Jul 2018,Aug 2018,G,AOI3\n"
-    ).encode()
+        b"Workstream,Ref,Project milestone,Lead,Start Date,End Date,Status (G/A/R),AOI\n"
+        b"1 Prevention,1.1,Falls service,SG,Jul 2018,Aug 2018,G,AOI3\n"
+    )
     with happened_on(date(2018, 9, 1)):
         preview = plan_import_preview(
             programme=programme, file_name="plan.csv", content=content,

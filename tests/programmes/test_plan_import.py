@@ -35,11 +35,6 @@ AS_OF = date(2018, 9, 6)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def programme():
     frameworks_load()

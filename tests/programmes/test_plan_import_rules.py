@@ -25,11 +25,6 @@ HEADER = ["Workstream", "Ref", "Project milestone", "Lead", "Start Date", "End D
 AS_OF = date(2018, 9, 6)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def programme():
     frameworks_load()

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 MARKER = "Health and Social Care professionals to promote"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def corrected() -> bytes:
     return replace_in_row(demo_bytes(), MARKER, "wherever", "whenever")
 
