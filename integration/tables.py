@@ -1,5 +1,7 @@
 """Shared django-tables2 pieces: GOV.UK table markup for every table in the product."""
 
+from typing import Any
+
 import django_tables2 as tables
 
 
@@ -22,6 +24,11 @@ GOVUK_TABLE_ATTRS = {
 }
 
 
+# The most rows one page of a table shows, whatever `?per_page=` asks: one request's work is
+# bounded (the exports give every row).
+MAX_PER_PAGE = 500
+
+
 class GovukTable(tables.Table):
     """Base for the product's tables: GOV.UK classes, sort state for assistive technology."""
 
@@ -29,6 +36,13 @@ class GovukTable(tables.Table):
         attrs = GOVUK_TABLE_ATTRS
         row_attrs = {"class": "govuk-table__row"}
         template_name = "includes/table.html"
+
+    def paginate(self, *args: Any, per_page: int | None = None, **kwargs: Any) -> None:
+        """Pages of 1 to MAX_PER_PAGE rows: a typed `?per_page=-1` or a million is brought
+        within them rather than failing or loading every row."""
+        if per_page is not None:
+            per_page = min(max(per_page, 1), MAX_PER_PAGE)
+        super().paginate(*args, per_page=per_page, **kwargs)
 
 
 # A column whose cells are row headers: includes/table_captioned.html renders them as <th>.

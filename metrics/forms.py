@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date
 from pathlib import PurePath
 from typing import Any, cast
@@ -431,9 +432,10 @@ class MetricPageForm(_YearForm):
         if not text:
             return None
         match = _MONTH.match(text)
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise forms.ValidationError("Enter a month as year and month, like 2017-04")
-        return date(int(match.group(1)), int(match.group(2)), 1)
+        if match:
+            with suppress(ValueError):  # month 13, or year 0 off the calendar: the message below
+                return date(int(match.group(1)), int(match.group(2)), 1)
+        raise forms.ValidationError("Enter a month as year and month, like 2017-04")
 
 
 class DashboardForm(_YearForm):

@@ -8,10 +8,24 @@ from django import forms
 from programmes.models import GovernanceBody, Programme, Workstream
 
 DATE_HELP = "For example, 6 September 2018 is 2018-09-06 or 06/09/2018"
+# Reports read history from these years: a date outside them is a typing slip, and year 1 or
+# 9999 would run the month arithmetic off the calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class ReportDateField(forms.DateField):
+    """A date a report is worked out for: a real date between 2000 and 2100."""
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}. {DATE_HELP}"
+            )
 
 
 class ExceptionReportForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = ReportDateField(
         required=False, label="As at", help_text=DATE_HELP, error_messages={"invalid": ""}
     )
     body = forms.ModelChoiceField(
@@ -39,8 +53,8 @@ class ExceptionReportForm(forms.Form):
 
 
 class ChangesForm(forms.Form):
-    since = forms.DateField(required=False, label="From", help_text=DATE_HELP)
-    until = forms.DateField(required=False, label="To", help_text=DATE_HELP)
+    since = ReportDateField(required=False, label="From", help_text=DATE_HELP)
+    until = ReportDateField(required=False, label="To", help_text=DATE_HELP)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +69,7 @@ class ChangesForm(forms.Form):
 
 
 class ReportingDateForm(forms.Form):
-    reporting_date = forms.DateField(
+    reporting_date = ReportDateField(
         label="New reporting date",
         help_text="Reports are 'as at' this date by default. " + DATE_HELP,
         error_messages={
@@ -66,9 +80,3 @@ class ReportingDateForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-
-    def clean_reporting_date(self) -> date:
-        value = self.cleaned_data["reporting_date"]
-        if value.year < 2000 or value.year > 2100:
-            raise forms.ValidationError("Enter a reporting date between 2000 and 2100")
-        return value

@@ -301,7 +301,7 @@ def test_spc_limits_recalculate_from_a_chosen_month(board_client, wolves):
     assert [s.start for s in segments] == [date(2016, 4, 1), date(2016, 10, 1)]
 
 
-@pytest.mark.parametrize("bad", ["October", "2016-13", "2030-01", "2016-04"])
+@pytest.mark.parametrize("bad", ["October", "2016-13", "2030-01", "2016-04", "0000-01", "9999-12"])
 def test_bad_spc_month_gets_an_error_message(board_client, wolves, bad):
     response = board_client.get(url(2016, view="spc", spc_from=bad))
     assert response.status_code == 400
