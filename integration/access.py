@@ -41,7 +41,9 @@ def refusal_recorder_register(recorder: RefusalRecorder) -> None:
 
 def _refused(request: HttpRequest, asked: str, obj: Any = None) -> None:
     user = request.user.get_username() if request.user.is_authenticated else "anonymous"
-    logger.warning("Refused %s %s to %s (%s %s)", asked, obj or "", user, request.method, request.path)
+    logger.warning(
+        "Refused %s %s to %s (%s %s)", asked, obj or "", user, request.method, request.path
+    )
     for recorder in _recorders:
         recorder(request, asked, obj)
 

@@ -154,4 +154,8 @@ class MembershipRole(models.TextChoices):
 
 
 # Strongest first: a user who is both a viewer and (through a team) a manager is a manager.
-MEMBERSHIP_STRENGTH = {MembershipRole.MANAGER: 0, MembershipRole.CONTRIBUTOR: 1, MembershipRole.VIEWER: 2}
+MEMBERSHIP_STRENGTH = {
+    MembershipRole.MANAGER: 0,
+    MembershipRole.CONTRIBUTOR: 1,
+    MembershipRole.VIEWER: 2,
+}

@@ -1,11 +1,11 @@
 """Rights over programmes and milestones: the object permissions views, exports, reports,
 htmx fragments, history pages and commands ask through `user.has_perm(perm, obj)`.
 
-| permission | on | who holds it |
-|---|---|---|
-| `programmes.view_programme` | a programme | its members (own or team membership); administrators |
-| `programmes.change_programme` | a programme | its managers; administrators |
-| `programmes.change_milestone_status` | a milestone | its programme's managers; contributors on its workstream or leading it; administrators |
+- `programmes.view_programme` (a programme, or anything of one): its members, through their
+  own membership or a team's;
+- `programmes.change_programme` (a programme: plan, settings, imports, members): its managers;
+- `programmes.change_milestone_status` (a milestone): its programme's managers, and
+  contributors assigned its workstream or leading it (`Person.user`).
 
 The same rules in SQL, for lists, are `ProgrammeQuerySet.visible_to/editable_by` and
 `MilestoneQuerySet.visible_to/status_editable_by`. Administrators hold every permission

@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from integration.access import require_perm
 from integration.exports import Column, export_if_requested
 from programmes import board_reports, rules, selectors, services
 from programmes.board_reports.coverage import FrameworkCoverage
-from integration.access import require_perm
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
 from programmes.permissions import CHANGE_PROGRAMME

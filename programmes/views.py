@@ -25,11 +25,11 @@ from integration.access import require_perm, requires
 from integration.exports import export_if_requested
 from integration.roles import is_administrator
 from programmes import pages, rules, selectors, services
-from programmes.permissions import CHANGE_MILESTONE_STATUS, CHANGE_PROGRAMME
 from programmes.choices import MembershipRole, rating_label
 from programmes.filtersets import MilestoneFilterSet
 from programmes.forms import MilestoneForm, StatusStrikeForm, StatusUpdateForm
 from programmes.models import Milestone, Programme, StatusUpdate
+from programmes.permissions import CHANGE_MILESTONE_STATUS, CHANGE_PROGRAMME, imports_plans
 from programmes.tables import (
     MILESTONE_EXPORT_COLUMNS,
     MilestoneTable,
@@ -82,7 +82,11 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "programmes/programme_list.html",
-        {"programmes": programmes, "table": ProgrammeTable(programmes)},
+        {
+            "programmes": programmes,
+            "table": ProgrammeTable(programmes),
+            "can_import": imports_plans(request.user),
+        },
     )
 
 
