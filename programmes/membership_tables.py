@@ -56,7 +56,8 @@ class MembershipTable(CaptionedTable):
     def render_change(self, record: Membership) -> SafeString:
         url = reverse("programmes:membership_edit", args=[record.programme.slug, record.pk])
         return format_html(
-            '<a class="govuk-link" href="{}">Change<span class="govuk-visually-hidden"> {}</span></a>',
+            '<a class="govuk-link" href="{}">Change'
+            '<span class="govuk-visually-hidden"> {}</span></a>',
             url,
             self.render_member(record),
         )

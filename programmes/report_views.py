@@ -195,7 +195,7 @@ def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         CHANGE_PROGRAMME,
         programme,
-        message="Only the programme's managers can move the reporting date.",
+        message="Only programme managers can move the reporting date.",
     )
     form = ReportingDateForm(request.POST)
     if not form.is_valid():

@@ -68,9 +68,11 @@ def _current(prefix: str) -> Q:
 
 def programme_list_rows(user: AbstractBaseUser | AnonymousUser) -> list[Programme]:
     """Every programme the user can see, each with `ratings` (a RatingCount per rating on its
-    scale, plus any off-scale rating that is in use) and `milestone_total`. One query."""
+    scale, plus any off-scale rating that is in use), `milestone_total` and the user's
+    `member_role`. One query."""
     programmes = list(
         Programme.objects.visible_to(user)
+        .with_member_role(user)
         .annotate(
             milestone_total=Count("milestones", filter=_current("")),
             **_rating_annotations("", _current("")),

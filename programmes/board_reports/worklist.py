@@ -43,11 +43,11 @@ class ProgrammeWorklist:
     items: list[WorklistItem]
 
 
-def programme_summaries() -> list[ProgrammeSummary]:
-    """Every programme with its exception report as of its own reporting date."""
+def programme_summaries(user: AbstractBaseUser | AnonymousUser) -> list[ProgrammeSummary]:
+    """Every programme `user` can see with its exception report as of its reporting date."""
     return [
         ProgrammeSummary(p, exception_report(p, as_of=rules.reporting_date(p)))
-        for p in Programme.objects.order_by("name")
+        for p in Programme.objects.visible_to(user).order_by("name")
     ]
 
 
@@ -56,8 +56,8 @@ def manager_worklist(
 ) -> list[ProgrammeWorklist]:
     """Milestones due, overdue or stale as of each programme's reporting date.
 
-    Programme managers manage every programme for now (per-programme rights come later),
-    so every such milestone is listed; the ones the user leads are marked and come first.
+    `summaries` are the programmes the user manages; every such milestone is listed, and
+    the ones the user leads are marked and come first.
     """
     wanted = {REASON_OVERDUE, REASON_STALE, REASON_NO_END_DATE}
     worklists: list[ProgrammeWorklist] = []
