@@ -10,6 +10,7 @@ from typing import Protocol
 from django.contrib.auth.models import Group, User
 
 from integration import roles
+from metrics.models import AnalystArea, Area
 
 DEMO_USERS = {
     "pm": ("Priya", "Manager", roles.PROGRAMME_MANAGER),
@@ -45,6 +46,7 @@ def demo_users_ensure(*, stdout: Output) -> None:
             user.set_password(chosen or generated)
             user.save()
         created_any = created_any or created
+    _analyst_areas_ensure()
     if chosen:
         stdout.write(f"Demo users {NAMES} use the password from DEMO_PASSWORD.\n")
     elif created_any:
@@ -53,3 +55,13 @@ def demo_users_ensure(*, stdout: Output) -> None:
         stdout.write(
             "Demo users already exist; passwords unchanged (set DEMO_PASSWORD to reset).\n"
         )
+
+
+def _analyst_areas_ensure() -> None:
+    """The demo analyst publishes for every area, so the demo files apply; a real analyst is
+    assigned theirs by an administrator (`metrics.AnalystArea`)."""
+    analyst = User.objects.get(username="analyst")
+    known = set(AnalystArea.objects.filter(user=analyst).values_list("area_id", flat=True))
+    AnalystArea.objects.bulk_create(
+        AnalystArea(user=analyst, area=area) for area in Area.objects.exclude(pk__in=known)
+    )

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from integration import roles
+from metrics.models import AnalystArea, Area
 from programmes.choices import MembershipRole
 from programmes.models import Membership, Programme
 
@@ -59,7 +60,12 @@ def board_user(db) -> User:
 
 @pytest.fixture
 def analyst_user(db) -> User:
-    return _persona("analyst", roles.ANALYST)
+    """The analyst publishes for every area there is when the test starts (`AnalystArea`)."""
+    user = _persona("analyst", roles.ANALYST)
+    AnalystArea.objects.bulk_create(
+        AnalystArea(user=user, area=area) for area in Area.objects.all()
+    )
+    return user
 
 
 @pytest.fixture
