@@ -37,6 +37,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Each user's first page: the exceptions of every programme they take part in; for the
     programmes they manage, also the milestones due, overdue or stale."""
