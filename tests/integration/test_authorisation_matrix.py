@@ -63,13 +63,19 @@ def row(*outcomes: str) -> dict[str, str]:
 
 def every(outcome: str, **but: str) -> dict[str, str]:
     """Everyone gets `outcome`, but anonymous users are sent to sign in, unless `but` says."""
-    return {persona: but.get(persona, LOGIN if persona == "anonymous" else outcome) for persona in PERSONAS}
+    return {
+        persona: but.get(persona, LOGIN if persona == "anonymous" else outcome)
+        for persona in PERSONAS
+    }
 
 
 #                    anonymous outsider viewer contributor manager board analyst administrator
 PROGRAMME_READ = row(LOGIN, "404", OK, OK, OK, "404", "404", OK)
 PROGRAMME_CHANGE = row(LOGIN, "404", "403", "403", OK, "404", "404", OK)
-GET_ONLY_READ = {"GET": PROGRAMME_READ, "POST": row(LOGIN, "405", "405", "405", "405", "405", "405", "405")}
+GET_ONLY_READ = {
+    "GET": PROGRAMME_READ,
+    "POST": row(LOGIN, "405", "405", "405", "405", "405", "405", "405"),
+}
 ADMIN_ONLY = every("403", administrator=OK)
 ANALYSTS = every("403", analyst=OK, administrator=OK)
 NOT_ALLOWED = every("405")
