@@ -458,7 +458,10 @@ def _refuse_unassigned_areas(prepared: Prepared, user: Someone) -> None:
     if user is None or is_administrator(user):
         return
     wanted = {int(a) for a in prepared.frame["area_id"].dropna().unique()}
-    allowed = set(AnalystArea.objects.filter(user_id=user.pk).values_list("area_id", flat=True))
+    assigned = (
+        AnalystArea.objects.filter(user_id=user.pk) if user.pk else AnalystArea.objects.none()
+    )
+    allowed = set(assigned.values_list("area_id", flat=True))
     refused = Area.objects.filter(pk__in=wanted - allowed).order_by("name")
     if refused:
         names = ", ".join(area.name for area in refused[:5])

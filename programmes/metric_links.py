@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from metrics import charts
 from metrics.models import Area, Metric
@@ -16,7 +16,7 @@ from programmes import rules
 from programmes.choices import Rating
 from programmes.models import MetricLink, Milestone, Programme, Workstream
 
-Someone = AbstractBaseUser | AnonymousUser
+Someone = User | AnonymousUser
 
 
 @dataclass

@@ -17,9 +17,9 @@ from integration.roles import is_administrator
 from programmes.choices import MEMBERSHIP_STRENGTH, MembershipRole, Rating
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    Someone = AbstractBaseUser | AnonymousUser
+    Someone = User | AnonymousUser
 
 OPEN_RATINGS = [rating.value for rating in Rating if rating != Rating.COMPLETE]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -24,7 +24,7 @@ from programmes.models import (
 from programmes.querysets import overdue_q
 
 
-def programme_for(user: AbstractBaseUser | AnonymousUser, slug: str) -> Programme:
+def programme_for(user: User | AnonymousUser, slug: str) -> Programme:
     """The programme a page is about, with its owning body and the user's role in it
     (`member_role`); 404 when there is none or the user may not see it, so a programme is
     never confirmed to someone outside it. One query."""
@@ -66,7 +66,7 @@ def _current(prefix: str) -> Q:
     return Q(**{f"{prefix}milestones__removed_on__isnull": True})
 
 
-def programme_list_rows(user: AbstractBaseUser | AnonymousUser) -> list[Programme]:
+def programme_list_rows(user: User | AnonymousUser) -> list[Programme]:
     """Every programme the user can see, each with `ratings` (a RatingCount per rating on its
     scale, plus any off-scale rating that is in use), `milestone_total` and the user's
     `member_role`. One query."""
@@ -81,7 +81,7 @@ def programme_list_rows(user: AbstractBaseUser | AnonymousUser) -> list[Programm
     )
     for programme in programmes:
         # The list template reads `ratings`: an attribute for the page, not a model field.
-        programme.ratings = _scale_distribution(programme, programme)  # type: ignore[attr-defined]
+        programme.ratings = _scale_distribution(programme, programme)
     return programmes
 
 

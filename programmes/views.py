@@ -87,7 +87,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             "table": ProgrammeTable(programmes),
             # Managers of a listed programme may import; read from the rows, not a query.
             "can_import": is_administrator(request.user)
-            or any(p.member_role == MembershipRole.MANAGER for p in programmes),
+            or any(getattr(p, "member_role", None) == MembershipRole.MANAGER for p in programmes),
         },
     )
 

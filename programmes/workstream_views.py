@@ -1,7 +1,7 @@
 """The workstream page: its milestones, and the outcome metrics it aims to move."""
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from programmes.templatetags.programme_tags import day_date
 from programmes.views import add_service_errors, may_change, require_plan_change, signed_in_user
 
 
-def _workstream(user: AbstractBaseUser | AnonymousUser, slug: str, number: str) -> Workstream:
+def _workstream(user: User | AnonymousUser, slug: str, number: str) -> Workstream:
     """The workstream of a programme the user can see (404 otherwise)."""
     programme = selectors.programme_for(user, slug)
     workstream = get_object_or_404(

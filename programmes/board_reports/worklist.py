@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from programmes import rules
 from programmes.board_reports.exceptions import (
@@ -43,7 +43,7 @@ class ProgrammeWorklist:
     items: list[WorklistItem]
 
 
-def programme_summaries(user: AbstractBaseUser | AnonymousUser) -> list[ProgrammeSummary]:
+def programme_summaries(user: User | AnonymousUser) -> list[ProgrammeSummary]:
     """Every programme `user` can see with its exception report as of its reporting date."""
     return [
         ProgrammeSummary(p, exception_report(p, as_of=rules.reporting_date(p)))
@@ -52,7 +52,7 @@ def programme_summaries(user: AbstractBaseUser | AnonymousUser) -> list[Programm
 
 
 def manager_worklist(
-    user: AbstractBaseUser | AnonymousUser, summaries: list[ProgrammeSummary]
+    user: User | AnonymousUser, summaries: list[ProgrammeSummary]
 ) -> list[ProgrammeWorklist]:
     """Milestones due, overdue or stale as of each programme's reporting date.
 
@@ -84,5 +84,5 @@ def manager_worklist(
     return worklists
 
 
-def _led_by(milestone: Milestone, user: AbstractBaseUser | AnonymousUser) -> bool:
+def _led_by(milestone: Milestone, user: User | AnonymousUser) -> bool:
     return any(person.user_id == user.pk for person in milestone.leads.all())

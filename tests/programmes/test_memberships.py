@@ -17,8 +17,8 @@ from programmes.demo import SLUG
 from programmes.models import (
     AccessRefusal,
     Membership,
-    Milestone,
     MetricLink,
+    Milestone,
     Programme,
     StatusUpdate,
     Team,
