@@ -220,3 +220,27 @@ def test_analysts_apply_only_for_their_areas(analyst_user):
     AnalystArea.objects.create(user=analyst_user, area=wolverhampton)
     upload.refresh_from_db()
     assert upload_apply(upload=upload, user=analyst_user).new_count == 1
+
+
+def test_a_contributor_records_status_on_milestones_they_lead_in_other_workstreams(
+    outsider_user,
+):
+    from tests.programmes.factories import PersonFactory
+
+    programme = ProgrammeFactory(slug="leads")
+    mine, other = (WorkstreamFactory(programme=programme, number=n) for n in ("1", "2"))
+    on_mine = MilestoneFactory(workstream=mine)
+    led = MilestoneFactory(workstream=other, leads=[PersonFactory(user=outsider_user)])
+    not_led = MilestoneFactory(workstream=other)
+    membership_add(
+        programme=programme,
+        user=outsider_user,
+        role=MembershipRole.CONTRIBUTOR,
+        workstreams=[mine],
+    )
+    editable = Milestone.objects.status_editable_by(outsider_user)
+    assert set(editable) == {on_mine, led}
+    assert set(Milestone.objects.visible_to(outsider_user)) == {on_mine, led, not_led}
+    assert outsider_user.has_perm("programmes.change_milestone_status", led)
+    assert not outsider_user.has_perm("programmes.change_milestone_status", not_led)
+    assert not outsider_user.has_perm("programmes.change_programme", programme)
