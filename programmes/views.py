@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -54,12 +54,15 @@ def may_change(request: HttpRequest, programme: Programme) -> bool:
     return request.user.has_perm(CHANGE_PROGRAMME, programme)
 
 
-def may_record_status(request: HttpRequest, programme: Programme) -> bool:
-    """Whether the list offers "Update status" (managers and contributors); each milestone's
-    own check decides when the form is opened."""
-    return may_change(request, programme) or getattr(programme, "member_role", None) == (
-        MembershipRole.CONTRIBUTOR
-    )
+def status_table_rights(request: HttpRequest, programme: Programme) -> dict[str, Any]:
+    """Which rows of the milestone list offer "Update status": all for managers, a
+    contributor's own milestones (`status_editable_by`), none for viewers."""
+    if may_change(request, programme):
+        return {"can_edit": True}
+    if getattr(programme, "member_role", None) != MembershipRole.CONTRIBUTOR:
+        return {"can_edit": False}
+    mine = Milestone.objects.status_editable_by(signed_in_user(request)).filter(programme=programme)
+    return {"can_edit": True, "editable_ids": frozenset(mine.values_list("pk", flat=True))}
 
 
 PLAN_CHANGE_REFUSED = "Only the programme's managers and administrators can change its plan."
@@ -110,8 +113,8 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
         programme=programme,
         as_of=as_of,
     )
-    can_record = may_record_status(request, programme)
-    table = MilestoneTable(filterset.qs, programme=programme, can_edit=can_record)
+    rights = status_table_rights(request, programme)
+    table = MilestoneTable(filterset.qs, programme=programme, **rights)
 
     def every_row() -> Iterator[Milestone]:
         # Every matching row in the table's order, not one page.
@@ -219,7 +222,7 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def _row_response(request: HttpRequest, programme: Programme, pk: int) -> HttpResponse:
     milestone = selectors.milestone_for_row(programme, pk)
     table = MilestoneTable(
-        [milestone], programme=programme, can_edit=may_record_status(request, programme)
+        [milestone], programme=programme, **status_table_rights(request, programme)
     )
     return render(request, "programmes/includes/milestone_row_fragment.html", {"table": table})
 

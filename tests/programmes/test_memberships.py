@@ -244,3 +244,20 @@ def test_a_contributor_records_status_on_milestones_they_lead_in_other_workstrea
     assert outsider_user.has_perm("programmes.change_milestone_status", led)
     assert not outsider_user.has_perm("programmes.change_milestone_status", not_led)
     assert not outsider_user.has_perm("programmes.change_programme", programme)
+
+
+def test_a_contributor_sees_update_status_only_on_their_own_milestones(outsider_user):
+    programme = ProgrammeFactory(slug="list-rights")
+    mine, other = (WorkstreamFactory(programme=programme, number=n) for n in ("1", "2"))
+    on_mine = MilestoneFactory(workstream=mine, title="Mine to update")
+    on_other = MilestoneFactory(workstream=other, title="Not mine")
+    membership_add(
+        programme=programme, user=outsider_user, role=MembershipRole.CONTRIBUTOR, workstreams=[mine]
+    )
+    html = (
+        _signed_in(outsider_user)
+        .get(reverse("programmes:milestone_list", args=[programme.slug]))
+        .content.decode()
+    )
+    assert _status_url(on_mine) in html
+    assert _status_url(on_other) not in html
