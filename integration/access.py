@@ -1,12 +1,19 @@
-"""The one way a view says who may use it: `@requires(rule)`.
+"""The one way a view says who may use it.
 
-The rules themselves (what a role may do) live in `integration.roles`; this module only turns
-"this user may not" into the same kind of answer everywhere: a 403 page that says why, either
-the view's own explanatory page or the site's 403 page with a one-line reason.
+- `@requires(rule)` for site-wide rules (`integration.roles`: administrators, analysts, the
+  programme manager role that starts programmes);
+- `require_perm(request, perm, obj)` for rights over one object, asked through Django's
+  permission API (`user.has_perm(perm, obj)`), whose rules the owning app registers.
+
+Both turn "this user may not" into the same answer everywhere: a 403 page that says why,
+either the view's own explanatory page or the site's 403 page with a one-line reason. A
+record the user may not even see is a 404 before it gets here (`visible_to` querysets).
+Every refusal is logged and offered to the registered recorders (the change log keeps them).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -20,6 +27,29 @@ from integration import roles
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 Rule = Callable[[User | AnonymousUser], bool]
+RefusalRecorder = Callable[[HttpRequest, str, Any], None]
+
+logger = logging.getLogger("integration.access")
+_recorders: list[RefusalRecorder] = []
+
+
+def refusal_recorder_register(recorder: RefusalRecorder) -> None:
+    """Called as recorder(request, what was asked, object or None) on every refusal."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def _refused(request: HttpRequest, asked: str, obj: Any = None) -> None:
+    user = request.user.get_username() if request.user.is_authenticated else "anonymous"
+    logger.warning(
+        "Refused %s %s to %s (%s %s)", asked, obj or "", user, request.method, request.path
+    )
+    for recorder in _recorders:
+        recorder(request, asked, obj)
+
+
+def _rule_name(rule: Rule) -> str:
+    return getattr(rule, "__name__", "rule")
 
 
 def requires(
@@ -35,6 +65,7 @@ def requires(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not rule(request.user):
+                _refused(request, _rule_name(rule))
                 if template is not None:
                     return render(request, template, status=403)
                 raise PermissionDenied(message)
@@ -48,13 +79,17 @@ def requires(
 def check(request: HttpRequest, rule: Rule, *, message: str) -> None:
     """The same rule inside a view that decides late (for example only for POST)."""
     if not rule(request.user):
+        _refused(request, _rule_name(rule))
         raise PermissionDenied(message)
 
 
-# The rules every view uses, named once so the 403 pages say the same thing everywhere.
-plan_editors = requires(
-    roles.can_edit_plans,
-    message="Only programme managers and administrators can change plans.",
-)
-plan_importers = requires(roles.can_edit_plans, template="programmes/import/forbidden.html")
+def require_perm(request: HttpRequest, perm: str, obj: Any, *, message: str) -> None:
+    """403 with `message` unless the user holds `perm` on `obj` (Django's object
+    permissions: `integration.roles.RoleBackend` and the rules apps register)."""
+    if not request.user.has_perm(perm, obj):
+        _refused(request, perm, obj)
+        raise PermissionDenied(message)
+
+
+# The site-wide rules views use, named once so the 403 pages say the same thing everywhere.
 metric_uploaders = requires(roles.can_upload_metrics, template="metrics/uploads/forbidden.html")

@@ -1,4 +1,7 @@
-"""Demo users, one per role, for trying the product and for its browser tests."""
+"""Demo users, one per role, for trying the product and for its browser tests.
+
+`contributor` holds no site-wide role: the demo programme makes them a contributor on its
+workstream 1 (`programmes.demo`)."""
 
 import os
 import secrets
@@ -7,13 +10,16 @@ from typing import Protocol
 from django.contrib.auth.models import Group, User
 
 from integration import roles
+from metrics.models import AnalystArea, Area
 
 DEMO_USERS = {
     "pm": ("Priya", "Manager", roles.PROGRAMME_MANAGER),
     "board": ("Bernard", "Boardmember", roles.BOARD_MEMBER),
     "analyst": ("Ana", "Lyst", roles.ANALYST),
     "admin": ("Ada", "Administrator", roles.ADMINISTRATOR),
+    "contributor": ("Cora", "Contributor", None),
 }
+NAMES = ", ".join(DEMO_USERS)
 
 
 class Output(Protocol):
@@ -35,16 +41,27 @@ def demo_users_ensure(*, stdout: Output) -> None:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last}
         )
-        user.groups.set([Group.objects.get(name=role)])
+        user.groups.set([Group.objects.get(name=role)] if role else [])
         if created or chosen:
             user.set_password(chosen or generated)
             user.save()
         created_any = created_any or created
+    _analyst_areas_ensure()
     if chosen:
-        stdout.write("Demo users pm, board, analyst, admin use the password from DEMO_PASSWORD.\n")
+        stdout.write(f"Demo users {NAMES} use the password from DEMO_PASSWORD.\n")
     elif created_any:
-        stdout.write(f"Demo users pm, board, analyst, admin created with password: {generated}\n")
+        stdout.write(f"Demo users {NAMES} created with password: {generated}\n")
     else:
         stdout.write(
             "Demo users already exist; passwords unchanged (set DEMO_PASSWORD to reset).\n"
         )
+
+
+def _analyst_areas_ensure() -> None:
+    """The demo analyst publishes for every area, so the demo files apply; a real analyst is
+    assigned theirs by an administrator (`metrics.AnalystArea`)."""
+    analyst = User.objects.get(username="analyst")
+    known = set(AnalystArea.objects.filter(user=analyst).values_list("area_id", flat=True))
+    AnalystArea.objects.bulk_create(
+        AnalystArea(user=analyst, area=area) for area in Area.objects.exclude(pk__in=known)
+    )

@@ -8,9 +8,9 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from integration import roles
 from integration.health import database_reachable
 from programmes import board_reports
+from programmes.permissions import CHANGE_PROGRAMME
 from programmes.tables import WORKLIST_ROWS, ProgrammeSummaryTable, WorklistTable
 
 
@@ -37,13 +37,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Each role's first page: board members see exceptions per programme; programme
-    managers also see the milestones due, overdue or stale."""
-    summaries = board_reports.programme_summaries()
-    worklists = []
-    if roles.can_edit_plans(request.user):
-        worklists = board_reports.manager_worklist(request.user, summaries)
+    """Each user's first page: the exceptions of every programme they take part in; for the
+    programmes they manage, also the milestones due, overdue or stale."""
+    summaries = board_reports.programme_summaries(request.user)
+    managed = [s for s in summaries if request.user.has_perm(CHANGE_PROGRAMME, s.programme)]
+    worklists = board_reports.manager_worklist(request.user, managed) if managed else []
     return render(
         request,
         "home.html",

@@ -39,3 +39,12 @@ class AreaAdmin(admin.ModelAdmin):
 @admin.register(models.MappingProfile)
 class MappingProfileAdmin(admin.ModelAdmin):
     list_display = ("name", "source", "updated_at")
+
+
+@admin.register(models.AnalystArea)
+class AnalystAreaAdmin(admin.ModelAdmin):
+    """Administrators assign each analyst the areas they publish metric data for."""
+
+    list_display = ("user", "area")
+    list_filter = ("user",)
+    autocomplete_fields = ("area",)

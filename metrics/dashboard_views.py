@@ -105,7 +105,7 @@ def metric_detail(request: HttpRequest, area_code: str, metric_code: str) -> Htt
         "spc": spc_view,
         "year_choices": form.year_field.choices,  # what the select offers
         "comparison_url": reverse("metrics:comparison", args=[metric.code]),
-        "panels": metric_page_panels(area=area, metric=metric),
+        "panels": metric_page_panels(area=area, metric=metric, user=request.user),
     }
     return _render(request, "metrics/metric_detail.html", context)
 

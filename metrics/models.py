@@ -287,3 +287,21 @@ class ObservationRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.observation} was {self.value}"
+
+
+class AnalystArea(models.Model):
+    """An area an analyst may publish metric data for; administrators publish for every area."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analyst_areas"
+    )
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="analysts")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user", "area"]
+        constraints = [models.UniqueConstraint(fields=["user", "area"], name="unique_analyst_area")]
+
+    def __str__(self) -> str:
+        return f"{self.user} publishes for {self.area}"

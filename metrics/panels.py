@@ -7,6 +7,7 @@ its app is ready, and the metric page asks every provider for its panel.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from metrics.models import Area, Metric
 
@@ -25,12 +26,13 @@ _providers: list[PanelProvider] = []
 
 
 def panel_provider_register(provider: PanelProvider) -> PanelProvider:
-    """Add a provider, called as provider(area=..., metric=...) -> Panel or None."""
+    """Add a provider, called as provider(area=..., metric=..., user=...) -> Panel or None;
+    `user` is who reads the page, so a provider shows only what they may see."""
     if provider not in _providers:
         _providers.append(provider)
     return provider
 
 
-def metric_page_panels(*, area: Area, metric: Metric) -> list[Panel]:
-    panels = (provider(area=area, metric=metric) for provider in _providers)
+def metric_page_panels(*, area: Area, metric: Metric, user: Any) -> list[Panel]:
+    panels = (provider(area=area, metric=metric, user=user) for provider in _providers)
     return [panel for panel in panels if panel is not None]

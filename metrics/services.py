@@ -30,6 +30,7 @@ from django.utils.formats import date_format
 
 from integration.findings import FindingLog
 from integration.people import display_name, signed_in
+from integration.roles import is_administrator
 from integration.tabular import sha256_of
 from metrics import bulk
 from metrics.choices import UploadState
@@ -49,7 +50,7 @@ from metrics.ingest import (
     profile_to_json,
     read_table,
 )
-from metrics.models import Area, MappingProfile, Metric, Upload
+from metrics.models import AnalystArea, Area, MappingProfile, Metric, Upload
 
 if TYPE_CHECKING:  # services only orchestrate; the frames are built in ingest and bulk
     from pandas import DataFrame
@@ -409,6 +410,7 @@ def upload_apply(
             if prepared is None:
                 prepared = _prepare(locked, _profile_of(locked), rules=rules, resolver=resolver)
             _refuse_errors(prepared)
+            _refuse_unassigned_areas(prepared, user)
             if prepared.staged is None:
                 prepared.staged = _stage(locked, prepared)
             now = timezone.now()
@@ -447,6 +449,26 @@ def _refuse_errors(prepared: Prepared) -> None:
         raise UploadError(
             f"The file has {count:,} error{'s' if count != 1 else ''}; fix "
             f"{'them' if count != 1 else 'it'} and upload it again. Nothing was applied."
+        )
+
+
+def _refuse_unassigned_areas(prepared: Prepared, user: Someone) -> None:
+    """Analysts publish only for the areas assigned to them (`AnalystArea`); administrators,
+    and scripts run on the server (no user), for every area."""
+    if user is None or is_administrator(user):
+        return
+    wanted = {int(a) for a in prepared.frame["area_id"].dropna().unique()}
+    assigned = (
+        AnalystArea.objects.filter(user_id=user.pk) if user.pk else AnalystArea.objects.none()
+    )
+    allowed = set(assigned.values_list("area_id", flat=True))
+    refused = Area.objects.filter(pk__in=wanted - allowed).order_by("name")
+    if refused:
+        names = ", ".join(area.name for area in refused[:5])
+        more = len(refused) - 5
+        raise UploadError(
+            f"You do not publish data for {names}{f' and {more} more' if more > 0 else ''}: "
+            "an administrator assigns each analyst their areas. Nothing was applied."
         )
 
 

@@ -30,7 +30,7 @@ class GovernanceBodyAdmin(admin.ModelAdmin):
 
 @admin.register(models.Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "short_name")
+    list_display = ("name", "short_name", "kind")
     search_fields = ("name", "short_name")
 
 
@@ -67,3 +67,11 @@ class UnresolvedReferenceAdmin(admin.ModelAdmin):
     search_fields = ("raw_token", "milestone__ref", "milestone__title")
     raw_id_fields = ("milestone",)
     readonly_fields = ("resolved_by", "resolved_at")
+
+
+@admin.register(models.Team)
+class TeamAdmin(admin.ModelAdmin):
+    """A partner organisation's team; programmes' Members pages can add the whole team."""
+
+    list_display = ("name", "organisation")
+    filter_horizontal = ("members",)

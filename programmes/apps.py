@@ -16,3 +16,7 @@ class ProgrammesConfig(AppConfig):
         from programmes import audit_links
 
         audit_links.register()
+        # Object permissions of programmes and milestones (`user.has_perm(perm, obj)`).
+        from programmes import permissions
+
+        permissions.register()

@@ -131,3 +131,31 @@ class ImportState(models.TextChoices):
         return {"applied": "govuk-tag--green", "discarded": "govuk-tag--grey"}.get(
             self.value, "govuk-tag--blue"
         )
+
+
+class OrganisationKind(models.TextChoices):
+    """The kinds of partner an integration programme brings together."""
+
+    COUNCIL = "council", "Council"
+    CCG_ICB = "ccg_icb", "CCG or ICB"
+    PROVIDER = "provider", "Provider"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    OTHER = "other", "Other"
+
+
+class MembershipRole(models.TextChoices):
+    """A member's part in one programme. Managers edit the whole programme and its members;
+    contributors record status and forecasts on the milestones of their workstreams and on
+    the milestones they lead; viewers read."""
+
+    MANAGER = "manager", "Manager"
+    CONTRIBUTOR = "contributor", "Contributor"
+    VIEWER = "viewer", "Viewer"
+
+
+# Strongest first: a user who is both a viewer and (through a team) a manager is a manager.
+MEMBERSHIP_STRENGTH = {
+    MembershipRole.MANAGER: 0,
+    MembershipRole.CONTRIBUTOR: 1,
+    MembershipRole.VIEWER: 2,
+}

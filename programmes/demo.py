@@ -11,17 +11,19 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from integration.demo import Output
 from integration.models import DemoDataLoad
 from integration.tabular import sha256_of
 from metrics.models import Area, Metric
-from programmes.choices import ImportState, RatingScale
+from programmes.choices import ImportState, MembershipRole, RatingScale
 from programmes.models import GovernanceBody, MetricLink, PlanImport, Programme, Workstream
 from programmes.plan_import import person_for_name, plan_import_apply, plan_import_preview
 from programmes.plan_import.parsing import normalise_text, split_leads
 from programmes.reference import frameworks_load
+from programmes.services import membership_add
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 PLAN_FILE = DEMO_DIR / "wiltshire-integration-plan-2018-09.csv"
@@ -131,6 +133,28 @@ def _metric_links_ensure(programme: Programme) -> None:
             )
 
 
+# Who takes part in the demo programme (the demo users are made by `integration.demo`).
+DEMO_MEMBERSHIPS = (
+    ("pm", MembershipRole.MANAGER, ()),
+    ("board", MembershipRole.VIEWER, ()),
+    ("contributor", MembershipRole.CONTRIBUTOR, ("1",)),
+)
+
+
+def _memberships_ensure(programme: Programme) -> None:
+    for username, role, numbers in DEMO_MEMBERSHIPS:
+        user = User.objects.filter(username=username).first()
+        if user is None or programme.memberships.filter(user=user).exists():
+            continue
+        membership_add(
+            programme=programme,
+            user=user,
+            role=role,
+            workstreams=programme.workstreams.filter(number__in=numbers),
+            reason="Demo data",
+        )
+
+
 def load_demo_data(*, stdout: Output) -> None:
     """Create the Wiltshire demo programme and import its plan; safe to run again."""
     frameworks_load()
@@ -152,6 +176,7 @@ def load_demo_data(*, stdout: Output) -> None:
     if not already:
         report = plan_import_apply(plan_import=preview).report
     _metric_links_ensure(programme)
+    _memberships_ensure(programme)
     DemoDataLoad.objects.update_or_create(dataset=DATASET, defaults={"description": DESCRIPTION})
     stdout.write(
         f"Demo programme {SLUG}: {workstreams_created} workstreams created from "

@@ -7,17 +7,20 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q
 
+from integration.people import display_name
 from metrics.models import Area, Metric
 from programmes import services
-from programmes.choices import BaselineChange, DatePrecision
+from programmes.choices import BaselineChange, DatePrecision, MembershipRole
 from programmes.models import (
     FrameworkCode,
     GovernanceBody,
     Milestone,
     Person,
     Programme,
+    Team,
     Workstream,
 )
 from programmes.plan_import.parsing import PlanDate, PlanParseError, parse_month_date
@@ -438,3 +441,68 @@ class MetricLinkForm(forms.Form):
         milestone.label_from_instance = _milestone_label  # type: ignore[method-assign,assignment]
         metric = _model_field(self, "metric")
         metric.label_from_instance = _metric_label  # type: ignore[method-assign,assignment]
+
+
+# -- programme members ------------------------------------------------------------------------
+
+
+def _user_label(user: User) -> str:
+    return f"{display_name(user)} ({user.get_username()})"
+
+
+class MembershipChangeForm(forms.Form):
+    """A member's role and, for contributors, the workstreams they record status on."""
+
+    role = forms.ChoiceField(
+        choices=MembershipRole.choices,
+        label="Role",
+        widget=forms.RadioSelect,
+        help_text=(
+            "Managers change the whole plan and its members; contributors record status and "
+            "forecasts on their workstreams' milestones and those they lead; viewers read."
+        ),
+        error_messages={"required": "Choose a role"},
+    )
+    workstreams = forms.ModelMultipleChoiceField(
+        queryset=Workstream.objects.none(),
+        required=False,
+        label="Workstreams (contributors only)",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        required=False, max_length=300, label="Why (optional, kept in the history)"
+    )
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        workstreams = cast(forms.ModelMultipleChoiceField, self.fields["workstreams"])
+        workstreams.queryset = programme.workstreams.order_by("position", "number")
+
+
+class MembershipAddForm(MembershipChangeForm):
+    """Add a person, or a whole partner organisation's team, to the programme."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        label="Person",
+        empty_label="Choose a person",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.select_related("organisation"),
+        required=False,
+        label="Or a team",
+        empty_label="Choose a team",
+    )
+    field_order = ["user", "team", "role", "workstreams", "reason"]
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, programme=programme, **kwargs)
+        # Django's documented way to label choices, typed as a method.
+        _model_field(self, "user").label_from_instance = _user_label  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("user")) == bool(data.get("team")):
+            self.add_error("user", "Choose a person or a team (one of them)")
+        return data

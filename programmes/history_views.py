@@ -1,5 +1,6 @@
 """History pages of a programme, a workstream and a milestone: the page's own changes and its
-parts', in plain English (integration.audit); readable by whoever can read the page."""
+parts', in plain English (integration.audit); readable by whoever can read the page (the
+programme's members: `selectors.programme_for`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from integration import audit
 from integration.audit_views import history_render
+from programmes import selectors
 from programmes.choices import ImportState
 from programmes.models import (
     BaselineRevision,
@@ -39,7 +41,7 @@ def _programme_crumbs(programme: Programme) -> list[tuple[str, str]]:
 
 def programme_history(request: HttpRequest, slug: str) -> HttpResponse:
     """The programme's settings, its workstreams and its plan imports (one entry each)."""
-    programme = get_object_or_404(Programme, slug=slug)
+    programme = selectors.programme_for(request.user, slug)
     count = _milestone_changes(programme_id=programme.pk)
     scopes = [
         audit.Scope(Programme, Q(id=programme.pk)),
@@ -62,10 +64,8 @@ def programme_history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def workstream_history(request: HttpRequest, slug: str, number: str) -> HttpResponse:
-    workstream = get_object_or_404(
-        Workstream.objects.select_related("programme"), programme__slug=slug, number=number
-    )
-    programme = workstream.programme
+    programme = selectors.programme_for(request.user, slug)
+    workstream = get_object_or_404(Workstream, programme=programme, number=number)
     count = _milestone_changes(workstream_id=workstream.pk)
     scopes = [
         audit.Scope(Workstream, Q(id=workstream.pk)),
@@ -117,10 +117,10 @@ def _milestone_scopes(milestone: Milestone) -> list[audit.Scope]:
 
 
 def milestone_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    programme = selectors.programme_for(request.user, slug)
     milestone = get_object_or_404(
-        Milestone.objects.select_related("programme", "workstream"), programme__slug=slug, pk=pk
+        Milestone.objects.select_related("workstream"), programme=programme, pk=pk
     )
-    programme = milestone.programme
     context = {
         "title": f"{milestone.ref}: {milestone.title}" if milestone.ref else milestone.title,
         "caption": f"{milestone.workstream.number}. {milestone.workstream.name}",

@@ -1,7 +1,8 @@
 """Plan import in the browser (upload, preview, confirm or discard) and reference review.
 
 Thin views: the forms check input, `programmes.plan_import` and `programmes.reference` do the
-work, and `integration.access.plan_importers` is the only rights check.
+work. Rights: `permissions.plan_importers` lets managers of some programme (and
+administrators) in; each import and review is then checked against its own programme.
 """
 
 from django.contrib import messages
@@ -12,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from integration.access import plan_importers
+from integration.access import require_perm
 from integration.reports import CountTable, findings_export_if_requested, findings_tables
-from integration.roles import can_edit_plans
+from programmes import selectors
 from programmes.choices import ImportState
 from programmes.import_forms import PlanImportUploadForm, ReferenceResolveForm
 from programmes.models import FrameworkCode, PlanImport, Programme, UnresolvedReference
+from programmes.permissions import CHANGE_PROGRAMME, plan_importers
 from programmes.plan_import import (
     PlanFileError,
     PlanImportError,
@@ -35,19 +37,37 @@ from programmes.report_tables import (
     import_counts,
 )
 from programmes.tables import PlanImportTable
+from programmes.views import may_change
+
+IMPORT_REFUSED = "Only the programme's managers and administrators can import its plan."
+
+
+def _plan_import(request: HttpRequest, pk: int, *related: str) -> PlanImport:
+    """An import of a programme the user manages: 404 when they cannot see the programme,
+    403 when they can see but not change it."""
+    visible = Programme.objects.visible_to(request.user)
+    plan_import = get_object_or_404(
+        PlanImport.objects.filter(programme__in=visible).select_related("programme", *related),
+        pk=pk,
+    )
+    require_perm(request, CHANGE_PROGRAMME, plan_import.programme, message=IMPORT_REFUSED)
+    return plan_import
 
 
 @plan_importers
 @require_http_methods(["GET", "POST"])
 def plan_import_upload(request: HttpRequest) -> HttpResponse:
+    editable = Programme.objects.editable_by(request.user)
     initial = {}
     if slug := request.GET.get("programme"):
-        initial["programme"] = Programme.objects.filter(slug=slug).first()
+        initial["programme"] = editable.filter(slug=slug).first()
     else:
-        only = list(Programme.objects.all()[:2])
+        only = list(editable[:2])
         if len(only) == 1:
             initial["programme"] = only[0]
     form = PlanImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    # Only the programmes this user manages can be chosen (or posted).
+    form.fields["programme"].queryset = editable  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -63,7 +83,11 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("programmes:plan_import_detail", pk=plan_import.pk)
     status = 400 if form.errors else 200
-    recent = list(PlanImport.objects.select_related("programme", "uploaded_by")[:10])
+    recent = list(
+        PlanImport.objects.filter(programme__in=editable).select_related(
+            "programme", "uploaded_by"
+        )[:10]
+    )
     return render(
         request,
         "programmes/import/upload.html",
@@ -74,9 +98,7 @@ def plan_import_upload(request: HttpRequest) -> HttpResponse:
 
 @plan_importers
 def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan_import = get_object_or_404(
-        PlanImport.objects.select_related("programme", "uploaded_by", "decided_by"), pk=pk
-    )
+    plan_import = _plan_import(request, pk, "uploaded_by", "decided_by")
     report = plan_import.report
     if download := findings_export_if_requested(
         request, report=report, filename=f"plan-import-{plan_import.pk}-findings"
@@ -105,7 +127,7 @@ def plan_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @plan_importers
 @require_POST
 def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    plan_import = get_object_or_404(PlanImport.objects.select_related("programme"), pk=pk)
+    plan_import = _plan_import(request, pk)
     try:
         plan_import = plan_import_apply(plan_import=plan_import, user=request.user)
     except PlanImportError as exc:
@@ -125,7 +147,7 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @plan_importers
 @require_POST
 def plan_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
-    plan_import = get_object_or_404(PlanImport, pk=pk)
+    plan_import = _plan_import(request, pk)
     try:
         plan_import_discard(plan_import=plan_import, user=request.user)
     except PlanImportError as exc:
@@ -158,15 +180,20 @@ def reference_review(request: HttpRequest, slug: str) -> HttpResponse:
     """Everyone may read the references kept for review; plan editors resolve them."""
     if request.method == "POST":
         return _reference_resolve(request, slug)
-    programme = get_object_or_404(Programme, slug=slug)
+    programme = selectors.programme_for(request.user, slug)
     rows = list(_unresolved_rows(programme))
     forms = {row.pk: ReferenceResolveForm(unresolved=row) for row in rows}
     return _reference_page(request, programme, rows, forms, status=200)
 
 
-@plan_importers
 def _reference_resolve(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = get_object_or_404(Programme, slug=slug)
+    programme = selectors.programme_for(request.user, slug)
+    require_perm(
+        request,
+        CHANGE_PROGRAMME,
+        programme,
+        message="Only the programme's managers and administrators can resolve references.",
+    )
     rows = list(_unresolved_rows(programme))
     target = next((r for r in rows if str(r.pk) == request.POST.get("unresolved")), None)
     if target is None:
@@ -209,7 +236,7 @@ def _reference_page(
             "programme": programme,
             "open_table": (
                 ReferenceReviewTable(
-                    open_rows, request=request, can_edit=can_edit_plans(request.user)
+                    open_rows, request=request, can_edit=may_change(request, programme)
                 )
                 if open_rows
                 else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
+
 from metrics import charts
 from metrics.models import Area, Metric
 from metrics.panels import Panel
@@ -13,6 +15,8 @@ from metrics.status import MetricStatus
 from programmes import rules
 from programmes.choices import Rating
 from programmes.models import MetricLink, Milestone, Programme, Workstream
+
+Someone = User | AnonymousUser
 
 
 @dataclass
@@ -84,10 +88,12 @@ def _worst_ratings(workstream_ids: set[int]) -> dict[int, str]:
     return {ws: rules.worst_rating(found) or found[0] for ws, found in ratings.items()}
 
 
-def linked_work_panel(*, area: Area, metric: Metric) -> Panel | None:
-    """The metric page's list of workstreams and milestones that aim to move this metric."""
+def linked_work_panel(*, area: Area, metric: Metric, user: Someone) -> Panel | None:
+    """The metric page's list of workstreams and milestones that aim to move this metric,
+    of the programmes `user` can see only."""
+    visible = Programme.objects.visible_to(user)
     links = list(
-        MetricLink.objects.filter(metric=metric, area=area)
+        MetricLink.objects.filter(metric=metric, area=area, workstream__programme__in=visible)
         .select_related("workstream__programme", "milestone")
         .order_by("workstream__programme__name", "workstream__position")
     )

@@ -10,11 +10,18 @@ from programmes.choices import (
     DatePrecision,
     ImportState,
     LeadKind,
+    MembershipRole,
+    OrganisationKind,
     Rating,
     RatingScale,
     StatusSource,
 )
-from programmes.querysets import MilestoneQuerySet, StatusUpdateQuerySet
+from programmes.querysets import (
+    MembershipQuerySet,
+    MilestoneQuerySet,
+    ProgrammeQuerySet,
+    StatusUpdateQuerySet,
+)
 
 
 class Organisation(models.Model):
@@ -23,6 +30,9 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=50, blank=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names seen in files.")
+    kind = models.CharField(
+        max_length=12, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
+    )
 
     history = HistoricalRecords()
 
@@ -31,6 +41,24 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+class Team(models.Model):
+    """A partner organisation's team: a membership given to it counts for every member."""
+
+    name = models.CharField(max_length=200, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    history = HistoricalRecords(m2m_fields=["members"])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class GovernanceBody(models.Model):
@@ -155,6 +183,8 @@ class Programme(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProgrammeQuerySet.as_manager()
+
     history = HistoricalRecords()
 
     class Meta:
@@ -185,6 +215,74 @@ class Workstream(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
+
+
+class Membership(models.Model):
+    """A user's or a team's role in one programme (`MembershipRole`); contributors are
+    assigned workstreams. Who may do what with it is decided in `programmes.permissions`."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="programme_memberships",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=MembershipRole.choices)
+    workstreams = models.ManyToManyField(Workstream, blank=True, related_name="contributors")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    history = HistoricalRecords(m2m_fields=["workstreams"])
+
+    class Meta:
+        ordering = ["programme", "role", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team__isnull=True)
+                | models.Q(user__isnull=True, team__isnull=False),
+                name="membership_user_or_team",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "user"],
+                condition=models.Q(user__isnull=False),
+                name="unique_user_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "team"],
+                condition=models.Q(team__isnull=False),
+                name="unique_team_membership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team}: {self.get_role_display()} of {self.programme}"
+
+
+class AccessRefusal(models.Model):
+    """A request refused for want of a right, kept so the change log shows who tried what."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    path = models.CharField(max_length=500)
+    method = models.CharField(max_length=10)
+    permission = models.CharField(max_length=100)
+    object_label = models.CharField(max_length=300, blank=True)
+    refused_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-refused_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Refused {self.method} {self.path} ({self.permission})"
 
 
 class Milestone(models.Model):

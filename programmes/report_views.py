@@ -10,15 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from integration.access import requires
+from integration.access import require_perm
 from integration.exports import Column, export_if_requested
-from integration.roles import can_edit_plans
 from programmes import board_reports, rules, selectors, services
 from programmes.board_reports.coverage import FrameworkCoverage
 from programmes.choices import DatePrecision
 from programmes.models import GovernanceBody, Programme, Workstream
+from programmes.permissions import CHANGE_PROGRAMME
 from programmes.report_forms import ChangesForm, ExceptionReportForm, ReportingDateForm
 from programmes.report_tables import ChangesTable, CoverageTable, ExceptionTable
+from programmes.views import may_change
 
 _DIRECTION_WORDS = {"worse": "Worse", "better": "Better", "same": "No change", "changed": "Changed"}
 
@@ -53,7 +54,7 @@ EXCEPTION_COLUMNS = [
 
 
 def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     form = ExceptionReportForm(request.GET or None, programme=programme)
     filters = form.cleaned_data if form.is_valid() else {}
     as_of = filters.get("as_of") or rules.reporting_date(programme)
@@ -83,6 +84,7 @@ def exception_report(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "print_title": _print_title(programme, "Exception report", as_of, report.body),
             "reporting_date_form": ReportingDateForm(),
+            "can_edit": may_change(request, programme),
         },
     )
 
@@ -105,7 +107,7 @@ CHANGE_COLUMNS = [
 
 
 def changes(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     form = ChangesForm(request.GET or None)
     dates = form.cleaned_data if form.is_valid() else {}
     until = dates.get("until") or rules.reporting_date(programme)
@@ -133,7 +135,7 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def coverage(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     as_of = rules.reporting_date(programme)
     frameworks = board_reports.coverage(programme, as_of=as_of)
     download = export_if_requested(
@@ -187,9 +189,14 @@ def _coverage_columns(workstreams: list[Workstream]) -> list[Column]:
 
 
 @require_POST
-@requires(can_edit_plans, message="Only programme managers can move the reporting date.")
 def reporting_date_set(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
+    require_perm(
+        request,
+        CHANGE_PROGRAMME,
+        programme,
+        message="Only programme managers can move the reporting date.",
+    )
     form = ReportingDateForm(request.POST)
     if not form.is_valid():
         for error in form.errors["reporting_date"]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from programmes import rules
+from programmes import permissions, rules
 from programmes.choices import SCALE_RATINGS, Rating, RatingScale
 from programmes.models import (
     Milestone,
@@ -24,9 +24,16 @@ from programmes.models import (
 from programmes.querysets import overdue_q
 
 
-def programme_page(slug: str) -> Programme:
-    """The programme a page is about, with its owning body (404 when there is none)."""
-    return get_object_or_404(Programme.objects.select_related("owning_body"), slug=slug)
+def programme_for(user: User | AnonymousUser, slug: str) -> Programme:
+    """The programme a page is about, with its owning body and the user's role in it
+    (`member_role`); 404 when there is none or the user may not see it, so a programme is
+    never confirmed to someone outside it. One query."""
+    programme = get_object_or_404(
+        Programme.objects.visible_to(user).with_member_role(user).select_related("owning_body"),
+        slug=slug,
+    )
+    permissions.roles_remember(user, programme)
+    return programme
 
 
 def programme_ratings(programme: Programme) -> tuple[Rating, ...]:
@@ -59,20 +66,22 @@ def _current(prefix: str) -> Q:
     return Q(**{f"{prefix}milestones__removed_on__isnull": True})
 
 
-def programme_list_rows(user: AbstractBaseUser | AnonymousUser) -> list[Programme]:
+def programme_list_rows(user: User | AnonymousUser) -> list[Programme]:
     """Every programme the user can see, each with `ratings` (a RatingCount per rating on its
-    scale, plus any off-scale rating that is in use) and `milestone_total`. One query."""
+    scale, plus any off-scale rating that is in use), `milestone_total` and the user's
+    `member_role`. One query."""
     programmes = list(
-        Programme.objects.annotate(
+        Programme.objects.visible_to(user)
+        .with_member_role(user)
+        .annotate(
             milestone_total=Count("milestones", filter=_current("")),
             **_rating_annotations("", _current("")),
-        ).order_by("name")
-        if user.is_authenticated
-        else Programme.objects.none()
+        )
+        .order_by("name")
     )
     for programme in programmes:
         # The list template reads `ratings`: an attribute for the page, not a model field.
-        programme.ratings = _scale_distribution(programme, programme)  # type: ignore[attr-defined]
+        programme.ratings = _scale_distribution(programme, programme)
     return programmes
 
 

@@ -19,6 +19,7 @@ from programmes.choices import (
     RATINGS_NEEDING_RECOVERY,
     SCALE_RATINGS,
     BaselineChange,
+    MembershipRole,
     Rating,
     RatingScale,
     StatusSource,
@@ -28,12 +29,14 @@ from programmes.models import (
     BaselineRevision,
     FrameworkCode,
     GovernanceBody,
+    Membership,
     MetricLink,
     Milestone,
     MilestoneReference,
     Person,
     Programme,
     StatusUpdate,
+    Team,
     Workstream,
 )
 
@@ -476,3 +479,85 @@ def metric_link_add(
 
 def metric_link_remove(*, link: MetricLink) -> None:
     link.delete()
+
+
+# -- memberships: who takes part in a programme ----------------------------------------------
+
+
+def _membership_check(
+    *, programme: Programme, role: str, workstreams: Iterable[Workstream]
+) -> list[Workstream]:
+    chosen = list(workstreams)
+    if role not in MembershipRole.values:
+        raise ValidationError(
+            {"role": f"{role!r} is not a role: choose manager, contributor or viewer"}
+        )
+    if any(ws.programme_id != programme.pk for ws in chosen):
+        raise ValidationError({"workstreams": "Choose workstreams of this programme only"})
+    # Only contributors are limited to workstreams; managers and viewers cover the whole plan.
+    return chosen if role == MembershipRole.CONTRIBUTOR else []
+
+
+def _last_manager_keep(membership: Membership, new_role: str | None) -> None:
+    """A programme keeps at least one manager, so someone can always manage its members."""
+    if membership.role != MembershipRole.MANAGER or new_role == MembershipRole.MANAGER:
+        return
+    others = membership.programme.memberships.filter(role=MembershipRole.MANAGER).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise ValidationError(
+            {"role": "A programme needs at least one manager: make someone else manager first"}
+        )
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    programme: Programme,
+    role: str,
+    user: User | None = None,
+    team: Team | None = None,
+    workstreams: Iterable[Workstream] = (),
+    by: User | None = None,
+    reason: str = "",
+) -> Membership:
+    """Give a user, or a whole team, a role in the programme (history keeps who and why)."""
+    if (user is None) == (team is None):
+        raise ValidationError({"user": "Choose a person or a team, not both"})
+    chosen = _membership_check(programme=programme, role=role, workstreams=workstreams)
+    if programme.memberships.filter(user=user, team=team).exists():
+        who = display_name(user) if user is not None else str(team)
+        raise ValidationError({"user": f"{who} is already a member of this programme"})
+    membership = Membership(programme=programme, user=user, team=team, role=role)
+    _set_change_reason(membership, reason or f"Added as {MembershipRole(role).label}", by)
+    membership.save()
+    membership.workstreams.set(chosen)
+    return membership
+
+
+@transaction.atomic
+def membership_change(
+    *,
+    membership: Membership,
+    role: str,
+    workstreams: Iterable[Workstream] = (),
+    by: User | None = None,
+    reason: str = "",
+) -> Membership:
+    """Change a member's role or assigned workstreams."""
+    chosen = _membership_check(programme=membership.programme, role=role, workstreams=workstreams)
+    _last_manager_keep(membership, role)
+    membership.role = role
+    _set_change_reason(membership, reason or f"Role set to {MembershipRole(role).label}", by)
+    membership.save()
+    membership.workstreams.set(chosen)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User | None = None, reason: str = "") -> None:
+    """Take a member out of the programme: they no longer see it."""
+    _last_manager_keep(membership, None)
+    _set_change_reason(membership, reason or "Removed from the programme", by)
+    membership.delete()

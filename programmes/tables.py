@@ -134,9 +134,16 @@ class MilestoneTable(GovukTable):
         per_page = 50
 
     def __init__(
-        self, *args: Any, programme: Programme, can_edit: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        programme: Programme,
+        can_edit: bool = False,
+        editable_ids: frozenset[int] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.programme = programme
+        # None: every row may be updated; else only these (a contributor's milestones).
+        self.editable_ids = editable_ids
         self._cell_plan: list[tuple[Callable[..., Any], str]] | None = None
         if not can_edit:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "actions")
@@ -230,6 +237,8 @@ class MilestoneTable(GovukTable):
         return mark_safe(f"{codes} {flagged}" if codes else flagged)  # noqa: S308  # nosec B308 B703
 
     def render_actions(self, record: Milestone) -> str:
+        if self.editable_ids is not None and record.pk not in self.editable_ids:
+            return ""
         url = reverse("programmes:status_update", args=[self.programme.slug, record.pk])
         # htmx swaps the row for the form; without JavaScript the link opens the full page.
         return format_html(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programmes import history_views, views, workstream_views
+from programmes import history_views, membership_views, views, workstream_views
 from programmes.import_urls import urlpatterns as import_urlpatterns
 from programmes.report_urls import urlpatterns as report_urlpatterns
 
@@ -14,6 +14,17 @@ urlpatterns = [
         "<slug:slug>/workstreams/<str:number>/",
         workstream_views.workstream_detail,
         name="workstream_detail",
+    ),
+    path("<slug:slug>/members/", membership_views.membership_list, name="membership_list"),
+    path(
+        "<slug:slug>/members/<int:pk>/",
+        membership_views.membership_edit,
+        name="membership_edit",
+    ),
+    path(
+        "<slug:slug>/members/<int:pk>/remove/",
+        membership_views.membership_remove,
+        name="membership_remove",
     ),
     path("<slug:slug>/history/", history_views.programme_history, name="programme_history"),
     path(

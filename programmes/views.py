@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -21,14 +21,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from integration.access import plan_editors, requires
+from integration.access import require_perm, requires
 from integration.exports import export_if_requested
-from integration.roles import can_edit_plans, is_administrator
+from integration.roles import is_administrator
 from programmes import pages, rules, selectors, services
-from programmes.choices import rating_label
+from programmes.choices import MembershipRole, rating_label
 from programmes.filtersets import MilestoneFilterSet
 from programmes.forms import MilestoneForm, StatusStrikeForm, StatusUpdateForm
 from programmes.models import Milestone, Programme, StatusUpdate
+from programmes.permissions import CHANGE_MILESTONE_STATUS, CHANGE_PROGRAMME
 from programmes.tables import (
     MILESTONE_EXPORT_COLUMNS,
     MilestoneTable,
@@ -48,6 +49,29 @@ def signed_in_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def may_change(request: HttpRequest, programme: Programme) -> bool:
+    """Whether the page offers changes to the programme's plan (its managers')."""
+    return request.user.has_perm(CHANGE_PROGRAMME, programme)
+
+
+def status_table_rights(request: HttpRequest, programme: Programme) -> dict[str, Any]:
+    """Which rows of the milestone list offer "Update status": all for managers, a
+    contributor's own milestones (`status_editable_by`), none for viewers."""
+    if may_change(request, programme):
+        return {"can_edit": True}
+    if getattr(programme, "member_role", None) != MembershipRole.CONTRIBUTOR:
+        return {"can_edit": False}
+    mine = Milestone.objects.status_editable_by(signed_in_user(request)).filter(programme=programme)
+    return {"can_edit": True, "editable_ids": frozenset(mine.values_list("pk", flat=True))}
+
+
+PLAN_CHANGE_REFUSED = "Only the programme's managers and administrators can change its plan."
+
+
+def require_plan_change(request: HttpRequest, programme: Programme) -> None:
+    require_perm(request, CHANGE_PROGRAMME, programme, message=PLAN_CHANGE_REFUSED)
+
+
 def add_service_errors(form: Form, error: ValidationError) -> None:
     """A service's refusal shown on the form: on its field, else above the form."""
     for field_name, field_messages in error.message_dict.items():
@@ -61,19 +85,27 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "programmes/programme_list.html",
-        {"programmes": programmes, "table": ProgrammeTable(programmes)},
+        {
+            "programmes": programmes,
+            "table": ProgrammeTable(programmes),
+            # Managers of a listed programme may import; read from the rows, not a query.
+            "can_import": is_administrator(request.user)
+            or any(getattr(p, "member_role", None) == MembershipRole.MANAGER for p in programmes),
+        },
     )
 
 
 @require_GET
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    context = pages.programme_overview(selectors.programme_page(slug))
+    programme = selectors.programme_for(request.user, slug)
+    context = pages.programme_overview(programme)
+    context["can_edit"] = may_change(request, programme)
     return render(request, "programmes/programme_detail.html", context)
 
 
 @require_GET
 def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     as_of = rules.reporting_date(programme)
     filterset = MilestoneFilterSet(
         request.GET,
@@ -81,7 +113,8 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
         programme=programme,
         as_of=as_of,
     )
-    table = MilestoneTable(filterset.qs, programme=programme, can_edit=can_edit_plans(request.user))
+    rights = status_table_rights(request, programme)
+    table = MilestoneTable(filterset.qs, programme=programme, **rights)
 
     def every_row() -> Iterator[Milestone]:
         # Every matching row in the table's order, not one page.
@@ -106,13 +139,14 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
             "filterset": filterset,
             "form": filterset.form,
             "table": table,
+            "can_edit": may_change(request, programme),
         },
     )
 
 
 @require_GET
 def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     milestone = selectors.milestone_detail(programme, pk)
     as_of = rules.reporting_date(programme)
     return render(
@@ -124,14 +158,16 @@ def milestone_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "as_of": as_of,
             "history_table": StatusHistoryTable(list(getattr(milestone, "status_history", ()))),
             "can_strike": is_administrator(request.user),
+            "can_edit": may_change(request, programme),
+            "can_record_status": request.user.has_perm(CHANGE_MILESTONE_STATUS, milestone),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-@plan_editors
 def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
+    require_plan_change(request, programme)
     form = MilestoneForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,9 +185,9 @@ def milestone_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@plan_editors
 def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
+    require_plan_change(request, programme)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme)
         .select_related("workstream", "governance_body", "parent")
@@ -185,14 +221,16 @@ def milestone_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _row_response(request: HttpRequest, programme: Programme, pk: int) -> HttpResponse:
     milestone = selectors.milestone_for_row(programme, pk)
-    table = MilestoneTable([milestone], programme=programme, can_edit=can_edit_plans(request.user))
+    table = MilestoneTable(
+        [milestone], programme=programme, **status_table_rights(request, programme)
+    )
     return render(request, "programmes/includes/milestone_row_fragment.html", {"table": table})
 
 
 @require_GET
 def milestone_row(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One row of the milestone list (htmx puts it back when an inline form is cancelled)."""
-    return _row_response(request, selectors.programme_page(slug), pk)
+    return _row_response(request, selectors.programme_for(request.user, slug), pk)
 
 
 def _status_form(request: HttpRequest, milestone: Milestone) -> StatusUpdateForm:
@@ -218,13 +256,19 @@ SAME_AS_LAST = "same_as_last"
 
 
 @require_http_methods(["GET", "POST"])
-@plan_editors
 def status_update(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Record a status update: a full page without JavaScript, a row fragment under htmx."""
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     milestone = get_object_or_404(
         Milestone.objects.filter(programme=programme).select_related("programme", "workstream"),
         pk=pk,
+    )
+    require_perm(
+        request,
+        CHANGE_MILESTONE_STATUS,
+        milestone,
+        message="You can record status only on milestones of your workstreams or that you lead; "
+        "ask the programme's manager.",
     )
     form = _status_form(request, milestone)
     # The programme's reporting date is its "now" (today unless a manager set it): an update
@@ -278,7 +322,7 @@ def _status_recorded(
 def status_strike(request: HttpRequest, slug: str, pk: int, update_pk: int) -> HttpResponse:
     """Strike out a status update entered in error: kept and shown struck through, never
     deleted; the milestone's current status comes from the newest update still standing."""
-    programme = selectors.programme_page(slug)
+    programme = selectors.programme_for(request.user, slug)
     update = get_object_or_404(
         StatusUpdate.objects.select_related("milestone"),
         pk=update_pk,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from programmes import rules
 from programmes.board_reports.exceptions import (
@@ -43,21 +43,21 @@ class ProgrammeWorklist:
     items: list[WorklistItem]
 
 
-def programme_summaries() -> list[ProgrammeSummary]:
-    """Every programme with its exception report as of its own reporting date."""
+def programme_summaries(user: User | AnonymousUser) -> list[ProgrammeSummary]:
+    """Every programme `user` can see with its exception report as of its reporting date."""
     return [
         ProgrammeSummary(p, exception_report(p, as_of=rules.reporting_date(p)))
-        for p in Programme.objects.order_by("name")
+        for p in Programme.objects.visible_to(user).order_by("name")
     ]
 
 
 def manager_worklist(
-    user: AbstractBaseUser | AnonymousUser, summaries: list[ProgrammeSummary]
+    user: User | AnonymousUser, summaries: list[ProgrammeSummary]
 ) -> list[ProgrammeWorklist]:
     """Milestones due, overdue or stale as of each programme's reporting date.
 
-    Programme managers manage every programme for now (per-programme rights come later),
-    so every such milestone is listed; the ones the user leads are marked and come first.
+    `summaries` are the programmes the user manages; every such milestone is listed, and
+    the ones the user leads are marked and come first.
     """
     wanted = {REASON_OVERDUE, REASON_STALE, REASON_NO_END_DATE}
     worklists: list[ProgrammeWorklist] = []
@@ -84,5 +84,5 @@ def manager_worklist(
     return worklists
 
 
-def _led_by(milestone: Milestone, user: AbstractBaseUser | AnonymousUser) -> bool:
+def _led_by(milestone: Milestone, user: User | AnonymousUser) -> bool:
     return any(person.user_id == user.pk for person in milestone.leads.all())

@@ -6,7 +6,7 @@ import pytest
 from metrics.models import Observation
 from metrics.reference import reference_data_load
 from tests.browser.conftest import sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, analyst_areas_grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +22,7 @@ CSV = (
 def test_analyst_uploads_previews_and_applies_a_csv(page, analyst_user):
     # Transactional tests flush what the data migration loaded; load the catalogue again.
     reference_data_load()
+    analyst_areas_grant(analyst_user)
     sign_in(page, "analyst", PASSWORD)
     page.wait_for_url("**/")
     page.goto("/metrics/uploads/")

@@ -10,6 +10,7 @@ import factory
 
 from programmes import models
 from programmes.choices import DatePrecision, LeadKind, Rating, RatingScale
+from tests.conftest import persona_memberships_grant
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -61,11 +62,18 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Programme
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Programme {n}")
     slug = factory.Sequence(lambda n: f"programme-{n}")
     area = "Wiltshire"
     rating_scale = RatingScale.RAG
+
+    @factory.post_generation
+    def personas(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+        """The personas pm (manager) and board (viewer) take part, as in the demo."""
+        if create:
+            persona_memberships_grant()
 
 
 class WorkstreamFactory(factory.django.DjangoModelFactory):

@@ -118,21 +118,21 @@ def test_overview_query_count_does_not_grow_with_links(board_client, workstream)
     assert len(six.captured_queries) == len(one.captured_queries)
 
 
-def test_metric_page_panel_lists_linked_workstreams_with_their_worst_rating(workstream):
+def test_metric_page_panel_lists_linked_workstreams_with_their_worst_rating(workstream, admin_user):
     red = MilestoneFactory(workstream=workstream, programme=workstream.programme)
     status_record(
         milestone=red, rating=Rating.RED, as_of=date(2018, 9, 6), cause="c", path_to_green="p"
     )
     MilestoneFactory(workstream=workstream, programme=workstream.programme)
     MetricLink.objects.create(workstream=workstream, metric=metric(NEL), area=area(WOLVERHAMPTON))
-    panels = metric_page_panels(area=area(WOLVERHAMPTON), metric=metric(NEL))
+    panels = metric_page_panels(area=area(WOLVERHAMPTON), metric=metric(NEL), user=admin_user)
     panel = next(p for p in panels if p.template.endswith("metric_links_panel.html"))
     [item] = panel.context["items"]
     assert item.link.workstream == workstream and item.rating == Rating.RED
 
 
-def test_panel_says_when_nothing_is_linked():
-    panel = linked_work_panel(area=area(WOLVERHAMPTON), metric=metric(NEL))
+def test_panel_says_when_nothing_is_linked(admin_user):
+    panel = linked_work_panel(area=area(WOLVERHAMPTON), metric=metric(NEL), user=admin_user)
     assert panel.context["items"] == []
 
 

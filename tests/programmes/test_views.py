@@ -3,10 +3,11 @@
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
-from programmes.choices import DatePrecision, Rating
-from programmes.models import Milestone, StatusUpdate
+from programmes.choices import DatePrecision, MembershipRole, Rating
+from programmes.models import Membership, Milestone, StatusUpdate
 from programmes.services import status_record
 from tests.programmes.factories import (
     FrameworkCodeFactory,
@@ -220,6 +221,27 @@ def test_milestone_of_another_programme_is_not_found(board_client, plan):
 # --- Rights -----------------------------------------------------------------------------------
 
 
+def _reader_of(client, programme):
+    """Readers are viewers of the programme (board is one already, as in the demo)."""
+    user = User.objects.get(pk=client.session["_auth_user_id"])
+    Membership.objects.get_or_create(
+        programme=programme, user=user, defaults={"role": MembershipRole.VIEWER}
+    )
+
+
+def test_a_signed_in_user_outside_the_programme_gets_404_on_its_pages(
+    outsider_client, plan, programme
+):
+    for url in [
+        reverse("programmes:programme_detail", args=[programme.slug]),
+        reverse("programmes:milestone_list", args=[programme.slug]),
+        reverse("programmes:milestone_detail", args=[programme.slug, plan["red"].pk]),
+        *_write_urls(programme, plan["red"]),
+    ]:
+        assert outsider_client.get(url).status_code == 404, url
+    assert outsider_client.get(reverse("programmes:programme_list")).context["programmes"] == []
+
+
 def _write_urls(programme, milestone):
     return [
         reverse("programmes:milestone_create", args=[programme.slug]),
@@ -231,6 +253,7 @@ def _write_urls(programme, milestone):
 @pytest.mark.parametrize("persona", ["board_client", "analyst_client", "outsider_client"])
 def test_readers_get_403_on_every_write_get_and_post(request, persona, plan, programme):
     client = request.getfixturevalue(persona)
+    _reader_of(client, programme)
     for url in _write_urls(programme, plan["red"]):
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"rating": "green", "title": "x"}).status_code == 403, url
@@ -240,6 +263,7 @@ def test_readers_get_403_on_every_write_get_and_post(request, persona, plan, pro
 @pytest.mark.parametrize("persona", ["board_client", "outsider_client"])
 def test_readers_see_no_edit_buttons(request, persona, plan, programme):
     client = request.getfixturevalue(persona)
+    _reader_of(client, programme)
     red = plan["red"]
     for url in (
         reverse("programmes:milestone_list", args=[programme.slug]),
