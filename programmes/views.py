@@ -7,7 +7,6 @@ decides who may write and `integration.exports` answers `?format=csv|xlsx`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -23,6 +22,7 @@ from django_tables2 import RequestConfig
 
 from integration.access import require_perm, requires
 from integration.exports import export_if_requested
+from integration.htmx import htmx_event_header
 from integration.roles import is_administrator
 from programmes import pages, rules, selectors, services
 from programmes.choices import MembershipRole, rating_label
@@ -311,7 +311,7 @@ def _status_recorded(
     )
     if _is_htmx(request):
         response = _row_response(request, programme, milestone.pk)
-        response["HX-Trigger"] = json.dumps({"statusRecorded": {"message": message}})
+        response["HX-Trigger"] = htmx_event_header("statusRecorded", message=message)
         return response
     messages.success(request, message)
     return redirect("programmes:milestone_detail", programme.slug, milestone.pk)

@@ -3,12 +3,14 @@ every page that shows it, and a formula stays text in every CSV and Excel downlo
 
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from integration.htmx import htmx_event_header
 from programmes.choices import Rating, StatusSource
 from programmes.services import status_record
 from tests.programmes.factories import (
@@ -95,3 +97,13 @@ def test_a_formula_stays_text_in_csv_and_excel_downloads(admin_client_role, host
     values = [c.value for row in workbook.active.iter_rows() for c in row]
     assert "'" + FORMULA in values
     assert FORMULA not in values
+
+
+def test_the_htmx_status_message_header_carries_no_markup_or_line_breaks():
+    header = htmx_event_header("statusRecorded", message='1.1 <b>"x"</b>\r\nSet-Cookie: a=b é')
+    assert "<" not in header and ">" not in header
+    assert "\r" not in header and "\n" not in header
+    assert header.isascii()
+    assert json.loads(header) == {
+        "statusRecorded": {"message": '1.1 <b>"x"</b>\r\nSet-Cookie: a=b é'}
+    }
