@@ -162,3 +162,17 @@ def test_a_file_of_200000_bad_rows_stores_a_report_under_1_mb():
     first = report["errors"][0]["value"]
     assert len(first) <= 200 and first.endswith("…")
     assert "more rows like the above" in _messages(report, "errors")
+
+
+def test_a_plan_file_of_a_million_tiny_rows_is_refused_at_once():
+    """Ten megabytes of one-character rows was a plan import that held a web worker for
+    minutes; it is refused while it is read, naming the limit."""
+    from programmes.plan_import.reading import MAX_PLAN_ROWS
+
+    rows = "".join(f"1,1.{i},x\n" for i in range(MAX_PLAN_ROWS + 1))
+    content = ("Workstream,Ref,Project milestone\n" + rows).encode()
+    started = time.monotonic()
+    with pytest.raises(PlanFileError) as refused:
+        plan_file_read(file_name="plan.csv", content=content)
+    assert time.monotonic() - started < 5
+    assert f"at most {MAX_PLAN_ROWS:,} can be read" in str(refused.value)
