@@ -18,6 +18,7 @@ from metrics.models import Observation, ObservationRevision, Upload
 from metrics.reference import reference_data_load
 from metrics.revert import upload_revert
 from metrics.services import UploadError, UploadStale
+from tests.conftest import analyst_areas_grant
 from tests.metrics.test_uploads import NEL, THREE_MONTHS, create, nel_file, values
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,7 @@ def test_two_concurrent_applies_of_overlapping_data_one_wins_the_other_is_refuse
     # Transactional tests start from whatever an earlier one left: a flushed database has no
     # areas or metrics, so load the reference data the upload is checked against.
     reference_data_load()
+    analyst_areas_grant(analyst_user)
     applied(nel_file(THREE_MONTHS), analyst_user)
     uploads = [
         create(nel_file({**THREE_MONTHS, "2017-05": value}), analyst_user)
