@@ -37,7 +37,9 @@ def _secret_key() -> str:
         # Only for local development with DEBUG on; never used when DEBUG is off.
         return "insecure-development-key-do-not-use-in-production"
     raise ImproperlyConfigured(
-        "SECRET_KEY is required when DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE)."
+        "SECRET_KEY is required when DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE). "
+        "On a machine set up with `make setup`, SECRET_KEY_FILE=var/secret_key uses the key "
+        "it made."
     )
 
 

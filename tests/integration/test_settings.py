@@ -86,3 +86,10 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
     result = _manage("check", **env, SECRET_KEY_FILE=str(key_file))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_command_without_its_secret_key_says_what_to_set_without_a_traceback():
+    result = _manage("import_activity", "activity.csv", DEBUG="false")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "SECRET_KEY_FILE=var/secret_key" in result.stderr
