@@ -76,13 +76,6 @@ def requires(
     return decorate
 
 
-def check(request: HttpRequest, rule: Rule, *, message: str) -> None:
-    """The same rule inside a view that decides late (for example only for POST)."""
-    if not rule(request.user):
-        _refused(request, _rule_name(rule))
-        raise PermissionDenied(message)
-
-
 def require_perm(request: HttpRequest, perm: str, obj: Any, *, message: str) -> None:
     """403 with `message` unless the user holds `perm` on `obj` (Django's object
     permissions: `integration.roles.RoleBackend` and the rules apps register)."""

@@ -262,11 +262,6 @@ def _column_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.array([*texts, "\\N"], dtype=object)
 
 
-def _lines(columns: list[tuple[np.ndarray, np.ndarray]], start: int, stop: int) -> str:
-    texts = [table[codes[start:stop]] for codes, table in columns]
-    return "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
-
-
 class CopyReader(io.TextIOBase):
     """The frame as COPY text made a chunk at a time as psycopg2 reads it, so that Python
     formats the next chunk while PostgreSQL parses the last one (the two use different cores)
