@@ -261,3 +261,27 @@ def test_a_contributor_sees_update_status_only_on_their_own_milestones(outsider_
     )
     assert _status_url(on_mine) in html
     assert _status_url(on_other) not in html
+
+
+def _members_page_queries(pm_client, members: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    programme = ProgrammeFactory(slug=f"members-{members}")
+    workstream = WorkstreamFactory(programme=programme, number="1")
+    for i in range(members):
+        user = User.objects.create_user(username=f"member-{members}-{i}")
+        membership_add(
+            programme=programme,
+            user=user,
+            role=MembershipRole.CONTRIBUTOR,
+            workstreams=[workstream],
+        )
+    url = reverse("programmes:membership_list", args=[programme.slug])
+    with CaptureQueriesContext(connection) as queries:
+        assert pm_client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_members_page_costs_the_same_for_3_and_30_members(pm_client):
+    assert _members_page_queries(pm_client, 3) == _members_page_queries(pm_client, 30)
